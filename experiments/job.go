@@ -1,0 +1,187 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/mmdna/mmdna/train"
+)
+
+// Request is what a user asks for on the command line or in the TUI.
+type Request struct {
+	Name    string
+	Sets    []string // "k=v;k2=v2" strings, as given to -set.
+	Out     string   // run directory; "" means runs/<name>.
+	Resume  bool     // continue the run in Out.
+	Fresh   bool     // replace the run in Out.
+	Backend compute.Backend
+	// BackendName is the configuration the backend came from, for results.json.
+	BackendName string
+	Log         func(format string, args ...any) // progress while building; nil is silent.
+}
+
+// Job is a prepared run: parameters resolved, run directory ready, task built.
+type Job struct {
+	Exp    *Experiment
+	Params *Params
+	Dir    string
+	Resume bool
+	Task   *train.Task
+	Config train.Config
+	req    Request
+}
+
+// RunConfig is config.json in a run directory: what a resume rebuilds the run from.
+type RunConfig struct {
+	Experiment string         `json:"experiment"`
+	Params     map[string]any `json:"params"`
+}
+
+// Prepare resolves the request into a job. Errors are one line, naming the flag,
+// file or parameter at fault; nothing in an existing run directory is touched
+// unless the request says -fresh (and then only if it holds a run).
+func Prepare(req Request) (*Job, error) {
+	exp, err := Get(req.Name)
+	if err != nil {
+		return nil, err
+	}
+	if req.Resume && req.Fresh {
+		return nil, errors.New("-resume and -fresh exclude each other")
+	}
+	dir := req.Out
+	if dir == "" {
+		dir = filepath.Join("runs", req.Name)
+	}
+	params, err := resolveForDir(exp, dir, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareDir(dir, req.Resume, req.Fresh); err != nil {
+		return nil, err
+	}
+	if !req.Resume || len(req.Sets) > 0 { // a resume with -set records the new values.
+		data, _ := json.MarshalIndent(RunConfig{Experiment: exp.Name, Params: params.Map()}, "", "  ")
+		if err := train.WriteFileAtomic(filepath.Join(dir, "config.json"), append(data, '\n')); err != nil {
+			return nil, fmt.Errorf("-out %s: %w", dir, unwrap(err))
+		}
+	}
+	cfg := TrainConfig(params)
+	cfg.BestMetric, cfg.BestLower = exp.BestMetric, exp.BestLower
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logf := req.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	task, err := exp.Build(&Env{P: params, Dir: dir, Backend: req.Backend, Log: logf})
+	if err != nil {
+		return nil, err
+	}
+	return &Job{Exp: exp, Params: params, Dir: dir, Resume: req.Resume, Task: task, Config: cfg, req: req}, nil
+}
+
+// resolveForDir resolves parameters; a resume starts from the run's config.json and
+// applies the request's -set on top (e.g. more steps).
+func resolveForDir(exp *Experiment, dir string, req Request) (*Params, error) {
+	if !req.Resume {
+		return exp.Resolve(req.Sets)
+	}
+	name := filepath.Join(dir, "config.json")
+	data, err := os.ReadFile(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("-resume: %s has no run to resume (no config.json); start one without -resume", dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("-resume: %s: %w", name, unwrap(err))
+	}
+	var rc RunConfig
+	if err := json.Unmarshal(data, &rc); err != nil {
+		return nil, fmt.Errorf("-resume: %s: corrupted: %v", name, err)
+	}
+	if rc.Experiment != exp.Name {
+		return nil, fmt.Errorf("-resume: %s holds a run of %s, not %s", dir, rc.Experiment, exp.Name)
+	}
+	p := exp.NewParams()
+	for k, v := range rc.Params {
+		if err := p.setAny(k, v); err != nil {
+			return nil, fmt.Errorf("-resume: %s: %v", name, err)
+		}
+	}
+	if err := p.ParseSets(req.Sets); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// prepareDir applies the run-directory contract: a new directory, or one where no
+// training has started (a failed start leaves only config.json), is used as is; a
+// directory holding a run needs -resume or -fresh.
+func prepareDir(dir string, resume, fresh bool) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if resume {
+			return fmt.Errorf("-resume: %s does not exist", dir)
+		}
+	case err != nil:
+		return fmt.Errorf("-out %s: %w", dir, unwrap(err))
+	case resume:
+	case fresh && len(entries) > 0:
+		if !isRunDir(dir) {
+			return fmt.Errorf("-fresh: %s is not empty and does not look like a run directory; refusing to delete it", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("-fresh: %w", unwrap(err))
+		}
+	case holdsRun(dir):
+		return fmt.Errorf("-out %s already holds a run: continue it with -resume or replace it with -fresh", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("-out %s: %w", dir, unwrap(err))
+	}
+	probe, err := os.CreateTemp(dir, ".write-test-")
+	if err != nil {
+		return fmt.Errorf("-out %s: not writable: %w", dir, unwrap(err))
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// isRunDir says whether dir looks like an mmdna run directory (safe to delete with -fresh).
+func isRunDir(dir string) bool {
+	for _, f := range []string{"config.json", "metrics.jsonl", "checkpoints", "results.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsRun says whether training has started in dir: metrics or checkpoints exist.
+func holdsRun(dir string) bool {
+	if fi, err := os.Stat(filepath.Join(dir, "metrics.jsonl")); err == nil && fi.Size() > 0 {
+		return true
+	}
+	latest, _ := train.LatestCheckpoint(filepath.Join(dir, "checkpoints"))
+	return latest != ""
+}
+
+// Run trains the job, reporting to sinks; control may be nil.
+func (j *Job) Run(ctx context.Context, control <-chan train.Command, sinks ...train.Sink) (*train.Results, error) {
+	return train.Run(ctx, j.Task, j.Config, train.Options{Experiment: j.Exp.Name, Dir: j.Dir, Resume: j.Resume,
+		Backend: j.req.Backend, BackendName: j.req.BackendName, Params: j.Params.Map(), Sinks: sinks, Control: control})
+}
+
+func unwrap(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

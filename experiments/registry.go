@@ -1,0 +1,167 @@
+// Package experiments holds mmdna's named experiments, one file each, in one
+// registry. An experiment declares its hyperparameters (with defaults, a smoke size
+// and doc lines) and builds a train.Task from them; cmd/train, cmd/tui, cmd/bench and
+// the notebooks all run experiments through this package.
+//
+// Each experiment file starts with a header comment that states the command to run
+// it, its wall time on the reference 2-core machine and the result it reaches, as
+// big_vision's configs do.
+package experiments
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/mmdna/mmdna/train"
+)
+
+// Experiment is a named, reproducible training run.
+type Experiment struct {
+	Name        string
+	Description string // one line, for -list and the TUI.
+	Wall        string // expected wall time at the default size on 2 cores, e.g. "6 min".
+	// Params are the experiment's own hyperparameters; the common training ones
+	// (CommonParams) are added to them.
+	Params []Param
+	// Defaults override the defaults of common parameters (steps, lr, ...).
+	Defaults map[string]any
+	// Smoke overrides applied with -set smoke=true: the same code path at a size that
+	// finishes in about a minute. Keys the user sets explicitly win.
+	Smoke map[string]any
+	// BestMetric is the evaluation metric tracked for checkpoints/best ("" none);
+	// BestLower says lower is better.
+	BestMetric string
+	BestLower  bool
+	// Build wires data and model into a task.
+	Build func(env *Env) (*train.Task, error)
+}
+
+// Env is what Build receives.
+type Env struct {
+	P       *Params
+	Dir     string // the run directory (pictures, tokenizer files).
+	Backend compute.Backend
+	// Log reports a line of progress while building (data generation, loading).
+	Log func(format string, args ...any)
+}
+
+var registry = map[string]*Experiment{}
+
+// Register adds an experiment; it panics on a duplicate name (a programming error).
+func Register(e *Experiment) {
+	if _, dup := registry[e.Name]; dup {
+		panic("experiments: duplicate experiment " + e.Name)
+	}
+	registry[e.Name] = e
+}
+
+// Get returns the named experiment, or an error listing the known ones.
+func Get(name string) (*Experiment, error) {
+	if e, ok := registry[name]; ok {
+		return e, nil
+	}
+	return nil, fmt.Errorf("-exp %s: unknown experiment; known: %s", name, strings.Join(Names(), ", "))
+}
+
+// Names returns the registered experiment names, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// All returns the registered experiments, sorted by name.
+func All() []*Experiment {
+	out := make([]*Experiment, 0, len(registry))
+	for _, n := range Names() {
+		out = append(out, registry[n])
+	}
+	return out
+}
+
+// Default is the experiment `make run` starts: the embedded multimodal one when it is
+// registered, else the smallest real experiment.
+func Default() string {
+	for _, n := range []string{"clip-shapes", "vit-fmnist", "mlp-spirals"} {
+		if _, ok := registry[n]; ok {
+			return n
+		}
+	}
+	return Names()[0]
+}
+
+// CommonParams are the training hyperparameters every experiment accepts.
+func CommonParams() []Param {
+	d := train.DefaultConfig()
+	return []Param{
+		{"smoke", false, "shrink everything to a ~1 minute run on the same code path"},
+		{"steps", d.Steps, "optimisation steps"},
+		{"batch_size", 128, "examples per training batch"},
+		{"lr", d.LR, "peak learning rate (after warmup)"},
+		{"min_lr", d.MinLR, "learning rate at the end of the cosine schedule"},
+		{"warmup", d.Warmup, "linear warmup steps"},
+		{"weight_decay", d.WeightDecay, "AdamW decoupled weight decay"},
+		{"clip_norm", d.ClipNorm, "clip the global gradient norm (0 disables)"},
+		{"seed", int(d.Seed), "seed for initialisation, dropout and data order"},
+		{"log_every", d.LogEvery, "steps between progress lines"},
+		{"eval_every", d.EvalEvery, "steps between evaluations (0: only at the end)"},
+		{"ckpt_every", d.CkptEvery, "steps between checkpoints (0: only at the end)"},
+		{"keep", d.Keep, "step checkpoints to keep (0 keeps all)"},
+	}
+}
+
+// Resolve builds the parameters of e: common and own defaults, e.Defaults, then
+// user sets, then (if smoke) the smoke sizes for keys the user did not set.
+func (e *Experiment) Resolve(sets []string) (*Params, error) {
+	p := e.NewParams()
+	if err := p.ParseSets(sets); err != nil {
+		return nil, err
+	}
+	if err := e.applyDefaults(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// NewParams returns e's declared parameters at their declared defaults.
+func (e *Experiment) NewParams() *Params {
+	return newParams(append(CommonParams(), e.Params...))
+}
+
+func (e *Experiment) applyDefaults(p *Params) error {
+	for k, v := range e.Defaults {
+		if err := p.setDefault(k, v); err != nil {
+			return fmt.Errorf("experiment %s: %w", e.Name, err)
+		}
+	}
+	if p.Bool("smoke") {
+		for k, v := range e.Smoke {
+			if err := p.setDefault(k, v); err != nil {
+				return fmt.Errorf("experiment %s: %w", e.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// TrainConfig maps the common parameters onto train.Config.
+func TrainConfig(p *Params) train.Config {
+	c := train.DefaultConfig()
+	c.Steps = p.Int("steps")
+	c.LR = p.Float("lr")
+	c.MinLR = p.Float("min_lr")
+	c.Warmup = p.Int("warmup")
+	c.WeightDecay = p.Float("weight_decay")
+	c.ClipNorm = p.Float("clip_norm")
+	c.Seed = int64(p.Int("seed"))
+	c.LogEvery = p.Int("log_every")
+	c.EvalEvery = p.Int("eval_every")
+	c.CkptEvery = p.Int("ckpt_every")
+	c.Keep = p.Int("keep")
+	return c
+}

@@ -1,0 +1,328 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/loss"
+)
+
+var testBackend = func() compute.Backend {
+	b, err := gobackend.New("")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+// xorSource: 2-D points labelled by the sign of x0*x1, a pure function of step.
+// nanAt >= 0 puts a NaN input into that step's batch.
+type xorSource struct {
+	batch int
+	nanAt int
+}
+
+func (s xorSource) StepsPerEpoch() int { return 10 }
+func (s xorSource) BatchSize() int     { return s.batch }
+func (s xorSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, error) {
+	rng := rand.New(rand.NewPCG(7, uint64(step)))
+	x := make([]float32, 2*s.batch)
+	y := make([]int32, s.batch)
+	for i := range s.batch {
+		a, b := rng.Float32()*2-1, rng.Float32()*2-1
+		x[2*i], x[2*i+1] = a, b
+		if a*b > 0 {
+			y[i] = 1
+		}
+	}
+	if step == s.nanAt {
+		x[0] = float32(math.NaN())
+	}
+	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, s.batch, 2)},
+		[]*tensors.Tensor{tensors.FromFlatDataAndDimensions(y, s.batch, 1)}, nil
+}
+
+func xorModel(scope *model.Scope, _ any, inputs []*Node) []*Node {
+	h := activation.Relu(layers.DenseWithBias(scope.In("hidden"), inputs[0], 16))
+	return []*Node{layers.DenseWithBias(scope.In("out"), h, 2)}
+}
+
+func xorTask(src xorSource) *Task {
+	return &Task{
+		Model: xorModel,
+		Loss:  loss.SparseCategoricalCrossEntropyLogits,
+		Data:  src,
+		Evaluate: func(ev *Evaluation) (Metrics, error) {
+			exec, err := EvalExec(ev, func(scope *model.Scope, x *Node) *Node {
+				return xorModel(scope, nil, []*Node{x})[0]
+			})
+			if err != nil {
+				return nil, err
+			}
+			in, lab, _ := xorSource{batch: 256, nanAt: -1}.Batch(1_000_000)
+			out, err := exec.Exec(in[0])
+			if err != nil {
+				return nil, err
+			}
+			logits := tensors.MustCopyFlatData[float32](out[0])
+			labels := tensors.MustCopyFlatData[int32](lab[0])
+			correct := 0
+			for i, l := range labels {
+				if (logits[2*i+1] > logits[2*i]) == (l == 1) {
+					correct++
+				}
+			}
+			return Metrics{"accuracy": float64(correct) / float64(len(labels))}, nil
+		},
+	}
+}
+
+func testConfig() Config {
+	c := DefaultConfig()
+	c.Steps, c.Warmup, c.LR = 40, 5, 0.02
+	c.LogEvery, c.EvalEvery, c.CkptEvery, c.Keep = 5, 10, 10, 2
+	c.BestMetric = "accuracy"
+	return c
+}
+
+type recorder struct{ events []Event }
+
+func (r *recorder) Emit(e Event) { r.events = append(r.events, e) }
+
+func run(t *testing.T, ctx context.Context, dir string, resume bool, cfg Config, src xorSource, sinks ...Sink) (*Results, error) {
+	t.Helper()
+	return Run(ctx, xorTask(src), cfg, Options{Experiment: "xor", Dir: dir, Resume: resume,
+		Backend: testBackend, Sinks: sinks})
+}
+
+type metricLine struct {
+	Step  int      `json:"step"`
+	Split string   `json:"split"`
+	Loss  *float64 `json:"loss"`
+	TimeS *float64 `json:"time_s"`
+	Epoch *float64 `json:"epoch"`
+}
+
+func readMetrics(t *testing.T, dir string) []metricLine {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []metricLine
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m metricLine
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("metrics.jsonl line %q: %v", sc.Text(), err)
+		}
+		if m.Loss == nil || m.TimeS == nil || m.Epoch == nil || m.Split == "" {
+			t.Fatalf("metrics.jsonl line %q lacks a required field", sc.Text())
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+func TestRunTrainsAndWritesFiles(t *testing.T) {
+	dir := t.TempDir()
+	rec := &recorder{}
+	res, err := run(t, context.Background(), dir, false, testConfig(), xorSource{batch: 64, nanAt: -1}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Steps != 40 || res.Metrics["accuracy"] < 0.8 {
+		t.Errorf("after 40 steps: steps=%d accuracy=%.3f, want 40 and >= 0.8", res.Steps, res.Metrics["accuracy"])
+	}
+	if res.TrainImgPerS <= 0 {
+		t.Errorf("train_img_per_s = %v, want > 0", res.TrainImgPerS)
+	}
+	var got Results
+	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &got); err != nil || got.Experiment != "xor" || got.Steps != 40 {
+		t.Fatalf("results.json = %s (%v)", data, err)
+	}
+	lines := readMetrics(t, dir)
+	var trainSteps []int
+	splits := map[string]int{}
+	for _, l := range lines {
+		splits[l.Split]++
+		if l.Split == "train" {
+			trainSteps = append(trainSteps, l.Step)
+		}
+	}
+	if want := []int{5, 10, 15, 20, 25, 30, 35, 40}; !equalInts(trainSteps, want) {
+		t.Errorf("train lines at steps %v, want %v", trainSteps, want)
+	}
+	if splits["eval"] != 4 || splits["test"] != 1 {
+		t.Errorf("eval/test lines = %d/%d, want 4/1", splits["eval"], splits["test"])
+	}
+	steps, _ := listStepCheckpoints(filepath.Join(dir, "checkpoints"))
+	if len(steps) != 2 || filepath.Base(steps[1]) != "step-00000040" {
+		t.Errorf("checkpoints = %v, want the newest 2 ending with step-00000040", steps)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "checkpoints", "best", "state.json")); err != nil {
+		t.Errorf("best checkpoint missing: %v", err)
+	}
+	if rec.events[0].Kind != KindStart || rec.events[len(rec.events)-1].Kind != KindFinished {
+		t.Errorf("events start with %s and end with %s", rec.events[0].Kind, rec.events[len(rec.events)-1].Kind)
+	}
+}
+
+// TestResumeIsExact stops a run mid-way (as SIGINT would), resumes it, and checks
+// the result equals an uninterrupted run: same data order, optimizer state and step.
+func TestResumeIsExact(t *testing.T) {
+	cfg := testConfig()
+	src := xorSource{batch: 64, nanAt: -1}
+	full, err := run(t, context.Background(), t.TempDir(), false, cfg, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	stopAt := SinkFunc(func(e Event) {
+		if e.Kind == KindStep && e.Step == 25 {
+			cancel()
+		}
+	})
+	if _, err := run(t, ctx, dir, false, cfg, src, stopAt); err != ErrStopped {
+		t.Fatalf("stopped run returned %v, want ErrStopped", err)
+	}
+	latest, _ := LatestCheckpoint(filepath.Join(dir, "checkpoints"))
+	if filepath.Base(latest) != "step-00000025" {
+		t.Fatalf("latest checkpoint after stop = %q, want step-00000025", latest)
+	}
+	resumed, err := run(t, context.Background(), dir, true, cfg, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Steps != full.Steps || resumed.Metrics["accuracy"] != full.Metrics["accuracy"] {
+		t.Errorf("resumed run: steps %d accuracy %v; uninterrupted: steps %d accuracy %v",
+			resumed.Steps, resumed.Metrics["accuracy"], full.Steps, full.Metrics["accuracy"])
+	}
+	lines := readMetrics(t, dir)
+	seen := map[string]bool{}
+	var trainSteps []int
+	for _, l := range lines {
+		key := fmt.Sprintf("%s@%d", l.Split, l.Step)
+		if seen[key] {
+			t.Errorf("duplicate metrics line: split %s step %d", l.Split, l.Step)
+		}
+		seen[key] = true
+		if l.Split == "train" {
+			trainSteps = append(trainSteps, l.Step)
+		}
+	}
+	if want := []int{5, 10, 15, 20, 25, 30, 35, 40}; !equalInts(trainSteps, want) {
+		t.Errorf("train lines after resume at steps %v, want %v", trainSteps, want)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	cfg := testConfig()
+	cfg.Steps, cfg.EvalEvery, cfg.CkptEvery, cfg.BestMetric = 10, 0, 0, ""
+	losses := func() []float64 {
+		rec := &recorder{}
+		if _, err := run(t, context.Background(), t.TempDir(), false, cfg, xorSource{batch: 32, nanAt: -1}, rec); err != nil {
+			t.Fatal(err)
+		}
+		var out []float64
+		for _, e := range rec.events {
+			if e.Kind == KindStep || e.Kind == KindEval {
+				out = append(out, e.Loss, e.Metrics["accuracy"])
+			}
+		}
+		return out
+	}
+	a, b := losses(), losses()
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("runs logged %d and %d values", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("run 1 and run 2 differ at value %d: %v vs %v", i, a[i], b[i])
+		}
+	}
+}
+
+func TestNaNGuardKeepsLastGoodCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	_, err := run(t, context.Background(), dir, false, testConfig(), xorSource{batch: 32, nanAt: 16})
+	if err == nil || !strings.Contains(err.Error(), "NaN at step 17") || !strings.Contains(err.Error(), "step-00000010") {
+		t.Fatalf("error = %v, want NaN at step 17 naming the last good checkpoint step-00000010", err)
+	}
+	latest, _ := LatestCheckpoint(filepath.Join(dir, "checkpoints"))
+	st, err := LoadCheckpoint(latest, model.NewStore())
+	if err != nil || st.Step != 10 {
+		t.Fatalf("last checkpoint %s: step %v, err %v; want step 10 loading cleanly", latest, st, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "results.json")); err == nil {
+		t.Error("a failed run wrote results.json")
+	}
+}
+
+func TestResumeRejectsDamagedCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Steps = 10
+	if _, err := run(t, context.Background(), dir, false, cfg, xorSource{batch: 32, nanAt: -1}); err != nil {
+		t.Fatal(err)
+	}
+	latest, _ := LatestCheckpoint(filepath.Join(dir, "checkpoints"))
+	vars := filepath.Join(latest, varsFile)
+	data, _ := os.ReadFile(vars)
+	for _, tc := range []struct {
+		name   string
+		damage func()
+		want   string
+	}{
+		{"truncated", func() { os.WriteFile(vars, data[:len(data)/2], 0o644) }, "truncated"},
+		{"flipped byte", func() {
+			bad := append([]byte(nil), data...)
+			bad[len(bad)/3] ^= 0xff
+			os.WriteFile(vars, bad, 0o644)
+		}, "sha256"},
+		{"state not json", func() { os.WriteFile(filepath.Join(latest, stateFile), []byte("{"), 0o644) }, "corrupted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.damage()
+			cfg.Steps = 20
+			_, err := run(t, context.Background(), dir, true, cfg, xorSource{batch: 32, nanAt: -1})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), latest) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error = %v, want one line naming %s and %q", err, latest, tc.want)
+			}
+		})
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
