@@ -6,8 +6,9 @@ package experiments
 //
 //	go run ./cmd/train -exp mlp-spirals
 //
-// Wall time on the 2-core reference machine: about 20 s for 1500 steps.
-// Result: test accuracy about 0.99 (chance: 0.33).
+// Wall time on the 2-core reference machine: about 2 s for 1500 steps (measured
+// 2026-11-28 with the go backend). Result: test accuracy 0.937 (chance 0.33); longer
+// or wider runs stay at 0.937-0.938, the noise floor where the arms meet at the centre.
 
 import (
 	"math"
@@ -27,7 +28,7 @@ func init() {
 	Register(&Experiment{
 		Name:        "mlp-spirals",
 		Description: "MLP on three 2-D spirals: the smallest end-to-end run, no data files",
-		Wall:        "20 s",
+		Wall:        "2 s",
 		Params: []Param{
 			{"hidden", 64, "width of the hidden layers"},
 			{"layers", 3, "number of hidden layers"},

@@ -34,6 +34,11 @@ type Experiment struct {
 	// BestLower says lower is better.
 	BestMetric string
 	BestLower  bool
+	// Peer, optional, returns the command line of this experiment's PyTorch peer
+	// (a script in bench/peers/) for the resolved parameters; cmd/bench runs it with
+	// "--mode bench --batch N --steps S" appended and reads the JSON object on its
+	// last line of output (img_per_s, step_s_median).
+	Peer func(p *Params) []string
 	// Build wires data and model into a task.
 	Build func(env *Env) (*train.Task, error)
 }
