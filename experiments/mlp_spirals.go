@@ -119,28 +119,3 @@ func buildSpirals(env *Env) (*train.Task, error) {
 		},
 	}, nil
 }
-
-// classificationMetrics returns accuracy and mean cross-entropy of logits [n, k]
-// against labels [n].
-func classificationMetrics(logits []float32, labels []int32, k int) train.Metrics {
-	correct, nll := 0, 0.0
-	for i, l := range labels {
-		row := logits[i*k : (i+1)*k]
-		best, mx := 0, row[0]
-		for j, v := range row {
-			if v > mx {
-				best, mx = j, v
-			}
-		}
-		if best == int(l) {
-			correct++
-		}
-		var sum float64
-		for _, v := range row {
-			sum += math.Exp(float64(v - mx))
-		}
-		nll += math.Log(sum) - float64(row[l]-mx)
-	}
-	n := float64(len(labels))
-	return train.Metrics{"accuracy": float64(correct) / n, "loss": nll / n}
-}

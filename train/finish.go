@@ -56,6 +56,11 @@ func (r *runner) callEvaluate(split string) (m Metrics, err error) {
 	}()
 	ev := r.evaluation(split)
 	defer ev.close()
+	defer func() {
+		if split == "test" {
+			r.details = ev.details
+		}
+	}()
 	m, err = r.task.Evaluate(ev)
 	if err != nil {
 		return nil, fmt.Errorf("evaluating %s at step %d: %w", split, r.step, err)
@@ -109,7 +114,7 @@ func (r *runner) finish() (*Results, error) {
 		imgPerS = float64(r.trainSteps*r.task.Data.BatchSize()) / r.trainTime.Seconds()
 	}
 	res := &Results{Experiment: r.opt.Experiment, Backend: r.backendName(), Steps: r.step,
-		WallS: r.wallS(), TrainImgPerS: imgPerS, Metrics: test, Best: r.best, Params: r.opt.Params,
+		WallS: r.wallS(), TrainImgPerS: imgPerS, Metrics: test, Best: r.best, Params: r.opt.Params, Details: r.details,
 		FinishedAt: time.Now().UTC().Round(time.Second)}
 	if err := writeResults(r.opt.Dir, res); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(r.opt.Dir, "results.json"), err)

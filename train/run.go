@@ -41,6 +41,7 @@ type Results struct {
 	TrainImgPerS float64        `json:"train_img_per_s"`
 	Metrics      Metrics        `json:"metrics"`
 	Best         *BestMetric    `json:"best,omitempty"`
+	Details      map[string]any `json:"details,omitempty"` // from the test evaluation (Evaluation.Detail).
 	Params       map[string]any `json:"params,omitempty"`
 	FinishedAt   time.Time      `json:"finished_at"`
 }
@@ -80,6 +81,7 @@ type runner struct {
 	lastCkpt  string
 	lastEval  int // step of the last "eval" evaluation.
 	best      *BestMetric
+	details   map[string]any // of the test evaluation, for results.json.
 	saveNow   bool
 	startTime time.Time
 	prevWallS float64       // wall time of earlier sessions of this run.

@@ -65,7 +65,18 @@ type Evaluation struct {
 	// Log sends a line to the run's sinks (progress output, UI).
 	Log func(format string, args ...any)
 
-	execs []*model.Exec // finalized when the evaluation ends.
+	execs   []*model.Exec // finalized when the evaluation ends.
+	details map[string]any
+}
+
+// Detail attaches structured results that do not fit a number (a confusion matrix,
+// per-class accuracies, retrieval examples). Details of the final test evaluation
+// are written to results.json under "details".
+func (ev *Evaluation) Detail(key string, value any) {
+	if ev.details == nil {
+		ev.details = map[string]any{}
+	}
+	ev.details[key] = value
 }
 
 // EvalExec builds an inference executor of fn over the model's current weights, valid

@@ -175,7 +175,11 @@ func peerOne(exp *experiments.Experiment, sets []string, python string, threads,
 	if err != nil {
 		return Row{}, err
 	}
-	args := append(exp.Peer(p), "--mode", "bench", "--batch", strconv.Itoa(p.Int("batch_size")),
+	base := exp.Peer(p)
+	if base == nil {
+		return Row{}, errors.New("no peer for these parameters")
+	}
+	args := append(base, "--mode", "bench", "--batch", strconv.Itoa(p.Int("batch_size")),
 		"--steps", strconv.Itoa(steps), "--warmup-steps", strconv.Itoa(warmup), "--threads", strconv.Itoa(threads))
 	var out, errOut bytes.Buffer
 	cmd := exec.Command(python, args...)

@@ -1,0 +1,74 @@
+package experiments
+
+// vit-fmnist: a small ViT on Fashion-MNIST, trained to over 90% test accuracy.
+//
+//	go run ./cmd/train -exp vit-fmnist
+//
+// vit-fmnist-ref: the reference configuration compared with PyTorch (patch 4, dim 64,
+// depth 4, heads 4, MLP 128, average pooling, batch 128, AdamW lr 1e-3, weight decay
+// 0.05, warmup 100 + cosine, 1 epoch on all 60000 training images), so anyone can
+// reproduce the side-by-side with bench/peers/vit_fmnist.py:
+//
+//	go run ./cmd/train -exp vit-fmnist-ref
+//	/usr/bin/python3 bench/peers/vit_fmnist.py --mode train --epochs 1
+//	go run ./cmd/bench -exp vit-fmnist-ref -batch 64,128     # speed side by side
+//
+// Wall times and accuracies on the 2-core reference machine are in docs/results.md
+// (WALL-TIME-PENDING: filled in by the recorded runs).
+
+import (
+	"github.com/mmdna/mmdna/datasets/fmnist"
+	"github.com/mmdna/mmdna/train"
+)
+
+func init() {
+	Register(&Experiment{
+		Name:        "vit-fmnist",
+		Description: "Vision Transformer on Fashion-MNIST (28x28, patch 4), over 90% test accuracy",
+		Wall:        "pending",
+		Params:      vitParams(fmnist.DefaultDir),
+		Defaults: map[string]any{"steps": 4300, "lr": 1e-3, "warmup": 300, "weight_decay": 0.05,
+			"eval_every": 430, "ckpt_every": 430, "crop_pad": 2, "hflip": true},
+		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,
+			"train_size": 4096, "val_size": 512, "test_size": 1000},
+		BestMetric: "accuracy",
+		Build:      buildFMNIST,
+	})
+	Register(&Experiment{
+		Name:        "vit-fmnist-ref",
+		Description: "the ViT reference config for the PyTorch comparison: 1 epoch on Fashion-MNIST",
+		Wall:        "pending",
+		Params:      vitParams(fmnist.DefaultDir),
+		Defaults: map[string]any{"steps": 468, "lr": 1e-3, "warmup": 100, "weight_decay": 0.05,
+			"val_size": 0, "eval_every": 0, "ckpt_every": 100},
+		Smoke: map[string]any{"steps": 40, "warmup": 10, "ckpt_every": 20, "log_every": 10,
+			"train_size": 4096, "test_size": 1000},
+		Peer:  fmnistPeer,
+		Build: buildFMNIST,
+	})
+}
+
+func buildFMNIST(env *Env) (*train.Task, error) {
+	env.Log("loading Fashion-MNIST from %s", env.P.String("data_dir"))
+	trainSet, test, err := fmnist.Load(env.P.String("data_dir"))
+	if err != nil {
+		return nil, err
+	}
+	d, err := splitImageData(env.P, trainSet, test, []float32{fmnist.Mean}, []float32{fmnist.Std})
+	if err != nil {
+		return nil, err
+	}
+	return buildViTClassifier(env, d)
+}
+
+// fmnistPeer is the PyTorch twin of a vit-fmnist configuration.
+func fmnistPeer(p *Params) []string {
+	args := []string{"bench/peers/vit_fmnist.py", "--data", p.String("data_dir"),
+		"--dim", Format(p.Int("dim")), "--depth", Format(p.Int("depth")), "--heads", Format(p.Int("heads")),
+		"--mlp", Format(p.Int("mlp_dim")), "--lr", Format(p.Float("lr")), "--wd", Format(p.Float("weight_decay")),
+		"--warmup", Format(p.Int("warmup")), "--seed", Format(p.Int("seed"))}
+	if p.String("pool") != "gap" || p.String("preset") != "" || p.Int("patch") != 4 {
+		return nil // the peer implements only the reference architecture.
+	}
+	return args
+}

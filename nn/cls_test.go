@@ -1,0 +1,62 @@
+package nn
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+func TestPrependCLS(t *testing.T) {
+	store := model.NewStore()
+	setVar(t, store, "/cls/token", []float32{1, 2, 3})
+	x := [][][]float32{{{4, 5, 6}, {7, 8, 9}}, {{10, 11, 12}, {13, 14, 15}}}
+	outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+		return []*Node{PrependCLS(scope.In("cls"), in[0]), PrependMask(in[1])}
+	}, x, [][]int32{{1, 0}, {1, 1}})
+	if got := outs[0].Shape().Dimensions; !slices.Equal(got, []int{2, 3, 3}) {
+		t.Fatalf("shape %v, want [2 3 3]", got)
+	}
+	assertClose(t, "tokens", flat(t, outs[0]), []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 10, 11, 12, 13, 14, 15}, 0)
+	mask := tensors.MustCopyFlatData[bool](outs[1])
+	if !slices.Equal(mask, []bool{true, true, false, true, true, true}) {
+		t.Errorf("mask %v", mask)
+	}
+}
+
+// TestViTInit checks the reference initialisation through Scope.WithInitializer:
+// dense weights from a truncated normal with stddev 0.02 (|w| <= 0.04, sample stddev
+// about 0.88·0.02), zero biases, and a zero head with ZeroInit.
+func TestViTInit(t *testing.T) {
+	store := model.NewStore()
+	x := make([][]float32, 4)
+	for i := range x {
+		x[i] = make([]float32, 256)
+	}
+	run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+		scope = scope.WithInitializer(ViTInit(scope))
+		h := Dense(scope.In("fc"), in[0], true, 128)
+		return []*Node{Dense(scope.In("head").WithInitializer(ZeroInit), h, true, 10)}
+	}, x)
+	w := tensors.MustCopyFlatData[float32](store.GetVariable("/fc/dense/weights").MustValue())
+	sumSq := 0.0
+	for _, v := range w {
+		if math.Abs(float64(v)) > 0.04+1e-7 {
+			t.Fatalf("weight %g beyond 2 stddev", v)
+		}
+		sumSq += float64(v) * float64(v)
+	}
+	if std := math.Sqrt(sumSq / float64(len(w))); std < 0.0165 || std > 0.0187 {
+		t.Errorf("weight stddev %g, want about 0.0176", std)
+	}
+	for _, path := range []string{"/fc/dense/biases", "/head/dense/weights", "/head/dense/biases"} {
+		for _, v := range tensors.MustCopyFlatData[float32](store.GetVariable(path).MustValue()) {
+			if v != 0 {
+				t.Fatalf("%s has %g, want zeros", path, v)
+			}
+		}
+	}
+}
