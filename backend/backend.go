@@ -67,7 +67,7 @@ func New(config string) (compute.Backend, error) {
 // Describe says in words what a backend is, for progress lines and the TUI.
 func Describe(b compute.Backend) string {
 	d := b.Description()
-	if b.Name() == "go" {
+	if b.String() == "go" { // Name() is "Go Backend"; String() is the registered name.
 		simd := "SIMD on"
 		if !SIMD {
 			simd = "SIMD off: slow build"

@@ -18,7 +18,9 @@ const (
 	KindStep       Kind = "step"       // training progress, every LogEvery steps.
 	KindEval       Kind = "eval"       // evaluation results; Split is "eval" or "test".
 	KindCheckpoint Kind = "checkpoint" // a checkpoint was written to Path.
-	KindLog        Kind = "log"        // a line of text for humans (pause, resume, notes).
+	KindLog        Kind = "log"        // a line of text for humans.
+	KindPaused     Kind = "paused"     // the loop paused on request (CmdPause); Message says where.
+	KindResumed    Kind = "resumed"    // the loop resumed after a pause.
 	KindStopped    Kind = "stopped"    // stopped on request, after saving a checkpoint.
 	KindFinished   Kind = "finished"   // all steps done, results written.
 	KindFailed     Kind = "failed"     // the run failed; Err says why.

@@ -139,7 +139,7 @@ func prepareDir(dir string, resume, fresh bool) error {
 		if err := os.RemoveAll(dir); err != nil {
 			return fmt.Errorf("-fresh: %w", unwrap(err))
 		}
-	case holdsRun(dir):
+	case HoldsRun(dir):
 		return fmt.Errorf("-out %s already holds a run: continue it with -resume or replace it with -fresh", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -163,8 +163,9 @@ func isRunDir(dir string) bool {
 	return false
 }
 
-// holdsRun says whether training has started in dir: metrics or checkpoints exist.
-func holdsRun(dir string) bool {
+// HoldsRun says whether training has started in dir (metrics or checkpoints exist),
+// the test Prepare applies before it refuses a directory without -resume or -fresh.
+func HoldsRun(dir string) bool {
 	if fi, err := os.Stat(filepath.Join(dir, "metrics.jsonl")); err == nil && fi.Size() > 0 {
 		return true
 	}

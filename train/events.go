@@ -20,6 +20,8 @@ const (
 	KindEval       = events.KindEval
 	KindCheckpoint = events.KindCheckpoint
 	KindLog        = events.KindLog
+	KindPaused     = events.KindPaused
+	KindResumed    = events.KindResumed
 	KindStopped    = events.KindStopped
 	KindFinished   = events.KindFinished
 	KindFailed     = events.KindFailed

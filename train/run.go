@@ -334,7 +334,7 @@ func (r *runner) control(loop *gtrain.Loop) error {
 			r.window.skipped += time.Since(t0)
 			paused = r.apply(cmd, paused)
 			if !paused {
-				r.logf("resumed at step %d", r.step)
+				r.emit(Event{Kind: KindResumed, Message: fmt.Sprintf("resumed at step %d", r.step)})
 			}
 		}
 	}
@@ -358,7 +358,7 @@ func (r *runner) apply(cmd Command, paused bool) bool {
 		}
 	}
 	if paused {
-		r.logf("paused at step %d", r.step)
+		r.emit(Event{Kind: KindPaused, Message: fmt.Sprintf("paused at step %d", r.step)})
 	}
 	return paused
 }

@@ -115,7 +115,7 @@ func (p Progress) Emit(e Event) {
 	var b strings.Builder
 	b.WriteString(p.Prefix)
 	switch e.Kind {
-	case KindStart, KindLog, KindStopped, KindFinished:
+	case KindStart, KindLog, KindPaused, KindResumed, KindStopped, KindFinished:
 		b.WriteString(e.Message)
 	case KindStep:
 		fmt.Fprintf(&b, "step %*d/%d ep %.2f | loss %.4f", digits(e.Steps), e.Step, e.Steps, e.Epoch, e.Loss)
