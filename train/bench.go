@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -20,6 +21,10 @@ type BenchResult struct {
 	MeanS      float64   `json:"step_s_mean"`
 	ImgPerS    float64   `json:"img_per_s"` // Batch / MedianS.
 	PeakHeapMB float64   `json:"peak_heap_mb"`
+	// CPUS is the median process CPU time (user+system, all threads) per timed step:
+	// on a shared, noisy machine it varies less than wall time, and CPUS/MedianS says
+	// how many cores a step keeps busy.
+	CPUS float64 `json:"cpu_s_median"`
 }
 
 // Bench times training steps of task: one compiling step, warmup untimed steps,
@@ -40,13 +45,14 @@ func Bench(task *Task, cfg Config, backend compute.Backend, warmup, steps int) (
 	trainer := gtrain.NewTrainer(backend, store, task.Model, task.Loss, cfg.optimizer(), task.TrainMetrics, nil)
 	res := &BenchResult{Batch: task.Data.BatchSize()}
 	var peak uint64
+	var cpu []float64
 	var ms runtime.MemStats
 	for i := range 1 + warmup + steps {
 		in, lab, err := task.Data.Batch(i)
 		if err != nil {
 			return nil, err
 		}
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuTime()
 		metrics, err := trainer.TrainStep(gtrain.Batch{Inputs: in, Labels: lab})
 		if err != nil {
 			return nil, fmt.Errorf("bench step %d: %w", i, err)
@@ -54,7 +60,7 @@ func Bench(task *Task, cfg Config, backend compute.Backend, warmup, steps int) (
 		for _, m := range metrics {
 			m.MaterializeLocal() // wait for the step to finish before reading the clock.
 		}
-		d := time.Since(t0).Seconds()
+		d, c := time.Since(t0).Seconds(), cpuTime()-c0
 		for _, m := range metrics {
 			m.FinalizeAll()
 		}
@@ -63,6 +69,7 @@ func Bench(task *Task, cfg Config, backend compute.Backend, warmup, steps int) (
 			res.CompileS = d
 		case i > warmup:
 			res.StepS = append(res.StepS, d)
+			cpu = append(cpu, c)
 		}
 		runtime.ReadMemStats(&ms)
 		peak = max(peak, ms.HeapInuse)
@@ -73,6 +80,16 @@ func Bench(task *Task, cfg Config, backend compute.Backend, warmup, steps int) (
 		res.MeanS += s / float64(len(res.StepS))
 	}
 	res.ImgPerS = float64(res.Batch) / res.MedianS
+	res.CPUS = slices.Sorted(slices.Values(cpu))[len(cpu)/2]
 	res.PeakHeapMB = float64(peak) / (1 << 20)
 	return res, nil
+}
+
+// cpuTime returns the process's user+system CPU seconds so far.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

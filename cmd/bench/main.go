@@ -35,6 +35,7 @@ type Row struct {
 	Batch      int                `json:"batch"`
 	CompileS   float64            `json:"compile_s,omitempty"`
 	StepMS     float64            `json:"step_ms_median"`
+	CPUMS      float64            `json:"cpu_ms_median,omitempty"`
 	ImgPerS    float64            `json:"img_per_s"`
 	PeakHeapMB float64            `json:"peak_heap_mb,omitempty"`
 	Extra      map[string]any     `json:"extra,omitempty"`
@@ -167,7 +168,7 @@ func benchOne(exp *experiments.Experiment, bname string, sets []string, steps, w
 		return Row{}, err
 	}
 	return Row{Experiment: exp.Name, Runner: "mmdna/" + bname, Batch: res.Batch, CompileS: res.CompileS,
-		StepMS: res.MedianS * 1000, ImgPerS: res.ImgPerS, PeakHeapMB: res.PeakHeapMB, Result: res}, nil
+		StepMS: res.MedianS * 1000, CPUMS: res.CPUS * 1000, ImgPerS: res.ImgPerS, PeakHeapMB: res.PeakHeapMB, Result: res}, nil
 }
 
 func peerOne(exp *experiments.Experiment, sets []string, python string, threads, steps, warmup int) (Row, error) {
@@ -208,8 +209,8 @@ func lastLine(s string) string {
 // printTable prints the rows with, for each mmdna row, its speed ratio to the
 // peer measured at the same experiment and batch size.
 func printTable(w io.Writer, rows []Row) {
-	fmt.Fprintln(w, "| experiment | runner | batch | compile s | step ms (median) | img/s | vs peer |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| experiment | runner | batch | compile s | step ms (median) | cpu ms/step | img/s | vs peer |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
 		ratio := ""
 		if strings.HasPrefix(r.Runner, "mmdna/") {
@@ -223,6 +224,10 @@ func printTable(w io.Writer, rows []Row) {
 		if r.CompileS > 0 {
 			compile = fmt.Sprintf("%.2f", r.CompileS)
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %.1f | %.0f | %s |\n", r.Experiment, r.Runner, r.Batch, compile, r.StepMS, r.ImgPerS, ratio)
+		cpu := ""
+		if r.CPUMS > 0 {
+			cpu = fmt.Sprintf("%.0f", r.CPUMS)
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %.1f | %s | %.0f | %s |\n", r.Experiment, r.Runner, r.Batch, compile, r.StepMS, cpu, r.ImgPerS, ratio)
 	}
 }

@@ -217,3 +217,20 @@ func FuzzReadBatch(f *testing.F) {
 		}
 	})
 }
+
+func TestWriteSyntheticLoads(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteSynthetic(dir, 20, 1); err != nil {
+		t.Fatal(err)
+	}
+	train, test, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.N != 100 || test.N != 20 || train.Classes[9] != "truck" {
+		t.Errorf("synthetic set: %d train, %d test, classes %v", train.N, test.N, train.Classes)
+	}
+	if err := WriteSynthetic(dir, 0, 1); err == nil {
+		t.Error("WriteSynthetic accepted 0 records per file")
+	}
+}
