@@ -28,8 +28,8 @@ func TestPrependCLS(t *testing.T) {
 }
 
 // TestViTInit checks the reference initialisation through Scope.WithInitializer:
-// dense weights from a truncated normal with stddev 0.02 (|w| <= 0.04, sample stddev
-// about 0.88·0.02), zero biases, and a zero head with ZeroInit.
+// dense weights [256, 128] from xavier_uniform, |w| <= sqrt(6/384) = 0.125 with
+// stddev 0.125/sqrt(3) = 0.0722, zero biases, and a zero head with ZeroInit.
 func TestViTInit(t *testing.T) {
 	store := model.NewStore()
 	x := make([][]float32, 4)
@@ -44,19 +44,42 @@ func TestViTInit(t *testing.T) {
 	w := tensors.MustCopyFlatData[float32](store.GetVariable("/fc/dense/weights").MustValue())
 	sumSq := 0.0
 	for _, v := range w {
-		if math.Abs(float64(v)) > 0.04+1e-7 {
-			t.Fatalf("weight %g beyond 2 stddev", v)
+		if math.Abs(float64(v)) > 0.125+1e-6 {
+			t.Fatalf("weight %g beyond the xavier bound 0.125", v)
 		}
 		sumSq += float64(v) * float64(v)
 	}
-	if std := math.Sqrt(sumSq / float64(len(w))); std < 0.0165 || std > 0.0187 {
-		t.Errorf("weight stddev %g, want about 0.0176", std)
+	if std := math.Sqrt(sumSq / float64(len(w))); std < 0.069 || std > 0.0755 {
+		t.Errorf("weight stddev %g, want about 0.0722", std)
 	}
 	for _, path := range []string{"/fc/dense/biases", "/head/dense/weights", "/head/dense/biases"} {
 		for _, v := range tensors.MustCopyFlatData[float32](store.GetVariable(path).MustValue()) {
 			if v != 0 {
 				t.Fatalf("%s has %g, want zeros", path, v)
 			}
+		}
+	}
+}
+
+// TestLecunNormalInit: stddev sqrt(1/fan_in) after truncation at 2 stddev of the
+// rescaled normal, biases zero.
+func TestLecunNormalInit(t *testing.T) {
+	store := model.NewStore()
+	x := [][]float32{make([]float32, 64)}
+	run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+		return []*Node{Dense(scope.In("fc").WithInitializer(LecunNormalInit(scope)), in[0], true, 512)}
+	}, x)
+	w := tensors.MustCopyFlatData[float32](store.GetVariable("/fc/dense/weights").MustValue())
+	sumSq := 0.0
+	for _, v := range w {
+		sumSq += float64(v) * float64(v)
+	}
+	if std := math.Sqrt(sumSq / float64(len(w))); math.Abs(std-0.125) > 0.004 {
+		t.Errorf("weight stddev %g, want sqrt(1/64) = 0.125", std)
+	}
+	for _, v := range tensors.MustCopyFlatData[float32](store.GetVariable("/fc/dense/biases").MustValue()) {
+		if v != 0 {
+			t.Fatal("biases not zero")
 		}
 	}
 }

@@ -7,8 +7,10 @@
 // per-block attention maps) so probes, pictures, CLIP and MAE can read what they need.
 // Embed and EncodeTokens expose the two halves, which MAE composes around its masking.
 //
-// Initialisation follows the reference code: truncated normal (stddev 0.02) for
-// weights and positional embeddings, zero biases, a zero-initialised head.
+// Initialisation follows the paper's reference code (google-research/vision_transformer,
+// models_vit.py): xavier_uniform for the dense kernels of attention and MLP
+// (nn.ViTInit), lecun_normal for the patch embedding, truncated normal (stddev 0.02)
+// for positions and the cls token, zero biases and a zero-initialised head.
 package vit
 
 import (
@@ -132,7 +134,8 @@ func Build(scope *model.Scope, cfg Config, images *Node) *Output {
 // [batch, (H/Patch)*(W/Patch), Dim]. A positional table created for another grid is
 // interpolated (fine-tuning at another resolution).
 func Embed(scope *model.Scope, cfg Config, images *Node) *Node {
-	tokens := nn.PatchEmbed(scope.In("patch_embed"), images, cfg.Patch, cfg.Dim) // [b, n, dim]
+	embed := scope.In("patch_embed")
+	tokens := nn.PatchEmbed(embed.WithInitializer(nn.LecunNormalInit(embed)), images, cfg.Patch, cfg.Dim) // [b, n, dim]
 	gridH, gridW := images.Shape().Dim(1)/cfg.Patch, images.Shape().Dim(2)/cfg.Patch
 	pos := nn.LearnedPosEmbedding(scope.In("pos_embed"), images.Graph(), tokens.DType(), gridH, gridW, cfg.Dim)
 	return Add(tokens, ExpandLeftToRank(pos, 3))
