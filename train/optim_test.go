@@ -6,6 +6,8 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	gtrain "github.com/gomlx/gomlx/ml/train"
 )
 
 func TestScheduleValues(t *testing.T) {
@@ -50,5 +52,63 @@ func TestClipByGlobalNorm(t *testing.T) {
 	out = MustNewExec(testBackend, func(a *Node) []*Node { return ClipByGlobalNorm([]*Node{a}, 10) }).MustExec([]float32{3, 4})
 	if got := tensors.MustCopyFlatData[float32](out[0]); got[0] != 3 || got[1] != 4 {
 		t.Errorf("clip to 10 of (3, 4) = %v, want unchanged", got)
+	}
+}
+
+// TestAdamWMatchesReference trains one vector with our AdamW (schedule, clipping,
+// decoupled weight decay) and compares every step with torch.optim.AdamW's update
+// rule written out in Go.
+func TestAdamWMatchesReference(t *testing.T) {
+	target := []float64{1, -2, 0.5}
+	w0 := []float64{0.3, 0.2, -0.1}
+	cfg := Config{Steps: 6, LR: 0.1, MinLR: 0.01, Warmup: 2, WeightDecay: 0.1, Beta1: 0.9, Beta2: 0.999,
+		Epsilon: 1e-8, ClipNorm: 0.5}
+	store := model.NewStore()
+	if _, err := store.CreateVariable("/w", tensors.FromValue([]float64{w0[0], w0[1], w0[2]})); err != nil {
+		t.Fatal(err)
+	}
+	trainer := gtrain.NewTrainer(testBackend, store, func(scope *model.Scope, x *Node) *Node {
+		w := scope.Store().GetVariable("/w").NodeValue(x.Graph())
+		return Add(w, MulScalar(x, 0)) // the "prediction" is w itself.
+	}, func(labels, predictions []*Node) *Node {
+		d := Sub(predictions[0], labels[0])
+		return MulScalar(ReduceAllSum(Mul(d, d)), 0.5)
+	}, cfg.optimizer(), nil, nil)
+
+	// Reference: torch.optim.AdamW with clip_grad_norm_ and our schedule.
+	w := append([]float64(nil), w0...)
+	m, v := make([]float64, 3), make([]float64, 3)
+	for step := range cfg.Steps {
+		g := make([]float64, 3)
+		var norm float64
+		for i := range w {
+			g[i] = w[i] - target[i]
+			norm += g[i] * g[i]
+		}
+		norm = math.Sqrt(norm)
+		if norm > cfg.ClipNorm {
+			for i := range g {
+				g[i] *= cfg.ClipNorm / norm
+			}
+		}
+		lr := cfg.schedule().At(step)
+		for i := range w {
+			w[i] -= lr * cfg.WeightDecay * w[i]
+			m[i] = cfg.Beta1*m[i] + (1-cfg.Beta1)*g[i]
+			v[i] = cfg.Beta2*v[i] + (1-cfg.Beta2)*g[i]*g[i]
+			mHat := m[i] / (1 - math.Pow(cfg.Beta1, float64(step+1)))
+			vHat := v[i] / (1 - math.Pow(cfg.Beta2, float64(step+1)))
+			w[i] -= lr * mHat / (math.Sqrt(vHat) + cfg.Epsilon)
+		}
+		if _, err := trainer.TrainStep(gtrain.Batch{Inputs: []*tensors.Tensor{tensors.FromValue([]float64{0, 0, 0})},
+			Labels: []*tensors.Tensor{tensors.FromValue(target)}}); err != nil {
+			t.Fatal(err)
+		}
+		got := tensors.MustCopyFlatData[float64](store.GetVariable("/w").MustValue())
+		for i := range w {
+			if math.Abs(got[i]-w[i]) > 1e-9 {
+				t.Fatalf("step %d: w = %v, reference AdamW %v", step+1, got, w)
+			}
+		}
 	}
 }
