@@ -1,0 +1,254 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/mmdna/mmdna/datasets/fmnist"
+	"github.com/mmdna/mmdna/models/clip"
+	"github.com/mmdna/mmdna/train"
+)
+
+// clipTestBackend is the go backend the experiment tests of this file share.
+var clipTestBackend = sync.OnceValue(func() compute.Backend {
+	b, err := gobackend.New("")
+	if err != nil {
+		panic(err)
+	}
+	return b
+})
+
+// clipRun trains experiment name with sets in a temporary directory and returns the
+// run directory and its results.
+func clipRun(t *testing.T, name string, sets ...string) (string, *train.Results) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	job, err := Prepare(Request{Name: name, Sets: sets, Out: dir, Backend: clipTestBackend(), Log: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := job.Run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, res
+}
+
+// clipPrepareErr returns the error of preparing experiment name with sets.
+func clipPrepareErr(t *testing.T, name string, sets ...string) error {
+	t.Helper()
+	_, err := Prepare(Request{Name: name, Sets: sets, Out: filepath.Join(t.TempDir(), "run"), Backend: clipTestBackend()})
+	return err
+}
+
+func wantFiles(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+}
+
+func wantMetrics(t *testing.T, m train.Metrics, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		v, ok := m[k]
+		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("metric %s = %v (present %v)", k, v, ok)
+		}
+	}
+}
+
+// TestClipShapesSmoke runs clip-shapes end to end at a tiny size: results.json holds
+// the issue's metrics, the pictures exist, and the chance level is about 1/56.
+func TestClipShapesSmoke(t *testing.T) {
+	dir, res := clipRun(t, "clip-shapes", "smoke=true;steps=16;eval_every=8;ckpt_every=8;log_every=4;batch_size=32;"+
+		"shapes_train=512;shapes_val=128;shapes_test=256")
+	wantMetrics(t, res.Metrics, "zero_shot_heldout_accuracy", "zero_shot_chance", "r_at_1_i2t", "r_at_1_t2i",
+		"r_at_5_i2t", "r_at_10_t2i", "zero_shot_heldout_top5", "zero_shot_seen_accuracy", "loss")
+	if c := res.Metrics["zero_shot_chance"]; c < 1.0/56-1e-9 || c > 1.0/54+1e-9 {
+		t.Errorf("zero_shot_chance = %v, want between 1/56 and 1/54", c)
+	}
+	if n := res.Metrics["zero_shot_heldout_n"]; n < 5 {
+		t.Errorf("only %v held-out test images in 256", n)
+	}
+	wantFiles(t, dir, "loss.png", "examples.png", "zeroshot.png", "tokenizer.json")
+	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil || !strings.Contains(string(data), "zero_shot_heldout_per_class") {
+		t.Errorf("results.json lacks the per-class details: %v", err)
+	}
+}
+
+func TestClipShapesBadTemplates(t *testing.T) {
+	for sets, want := range map[string]string{
+		"templates=a photo":           `has no {class} slot`,
+		"templates=|":                 "no prompt templates",
+		"tower=resnet":                "tower",
+		"preset=huge":                 "unknown preset",
+		"data_dir=/tmp":               "clip-flickr8k",
+		"templates={class}|the thing": `template 1 "the thing"`,
+		"tower=conv;image_size=34":    "not divisible by 4",
+		"tower=vit;patch=5":           "not divisible by patch 5",
+	} {
+		err := clipPrepareErr(t, "clip-shapes", "smoke=true;shapes_train=64;shapes_val=32;shapes_test=32;"+sets)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("-set %s: error %v, want one line containing %q", sets, err, want)
+		}
+	}
+}
+
+// writeClipFlickrFixture writes a Flickr8k directory in the real format: captions.txt
+// ("image,caption" header, 5 captions per image, one quoted with a comma) and n JPEGs
+// in Images/, image k a solid colour named in its captions.
+func writeClipFlickrFixture(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "Images"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	colours := []struct {
+		name string
+		c    color.RGBA
+	}{{"red", color.RGBA{200, 30, 30, 255}}, {"green", color.RGBA{30, 180, 40, 255}},
+		{"blue", color.RGBA{30, 50, 210, 255}}, {"yellow", color.RGBA{220, 210, 40, 255}}}
+	var b strings.Builder
+	b.WriteString("image,caption\n")
+	for k := range n {
+		name := fmt.Sprintf("%d_%04x.jpg", 1000268201+k, k*97)
+		col := colours[k%len(colours)]
+		img := image.NewRGBA(image.Rect(0, 0, 40, 36))
+		for y := range 36 {
+			for x := range 40 {
+				c := col.c
+				c.R += uint8((x * k) % 20)
+				img.SetRGBA(x, y, c)
+			}
+		}
+		f, err := os.Create(filepath.Join(dir, "Images", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		fmt.Fprintf(&b, "%s,A %s picture number %d .\n", name, col.name, k)
+		fmt.Fprintf(&b, "%s,\"A %s square, seen from afar .\"\n", name, col.name)
+		fmt.Fprintf(&b, "%s,Something %s .\n", name, col.name)
+		fmt.Fprintf(&b, "%s,The colour is %s .\n", name, col.name)
+		fmt.Fprintf(&b, "%s,%s everywhere\n", name, col.name)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "captions.txt"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestClipFlickr8kFixture runs clip-flickr8k on a fixture in the real format: the
+// retrieval metrics follow the 5-captions convention and the pictures are written.
+func TestClipFlickr8kFixture(t *testing.T) {
+	data := writeClipFlickrFixture(t, 40)
+	dir, res := clipRun(t, "clip-flickr8k", "smoke=true;steps=8;eval_every=4;ckpt_every=4;log_every=2;batch_size=8;"+
+		"data_dir="+data)
+	wantMetrics(t, res.Metrics, "r_at_1_i2t", "r_at_5_i2t", "r_at_10_i2t", "r_at_1_t2i", "r_at_5_t2i", "r_at_10_t2i", "loss")
+	// 20% of 40 images are test: among 8 images, text→image recall@10 is 1; and recall
+	// grows with K.
+	m := res.Metrics
+	if m["r_at_10_t2i"] != 1 {
+		t.Errorf("text→image recall@10 on 8 test images: %v, want 1", m["r_at_10_t2i"])
+	}
+	if !(m["r_at_1_i2t"] <= m["r_at_5_i2t"] && m["r_at_5_i2t"] <= m["r_at_10_i2t"] && m["r_at_1_t2i"] <= m["r_at_5_t2i"]) {
+		t.Errorf("recall does not grow with K: %v", m)
+	}
+	wantFiles(t, dir, "loss.png", "examples.png")
+	// The default model (conv tower at 64x64, min_freq 3) on the same data, a few steps.
+	_, res = clipRun(t, "clip-flickr8k", "steps=3;eval_every=0;ckpt_every=0;log_every=1;batch_size=8;data_dir="+data)
+	wantMetrics(t, res.Metrics, "r_at_1_i2t", "r_at_1_t2i", "loss")
+	if err := clipPrepareErr(t, "clip-flickr8k", "smoke=true"); err == nil || !strings.Contains(err.Error(), "data_dir") {
+		t.Errorf("no data_dir: %v, want an error naming data_dir", err)
+	}
+	if err := clipPrepareErr(t, "clip-flickr8k", "smoke=true;data_dir="+t.TempDir()); err == nil || strings.Contains(err.Error(), "\n") {
+		t.Errorf("empty data_dir: %v, want a one-line error", err)
+	}
+}
+
+// TestClipFMNISTSmoke runs clip-fmnist on a few hundred images (skipped without the
+// Debian package's files).
+func TestClipFMNISTSmoke(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(fmnist.DefaultDir, fmnist.TrainImages+".gz")); err != nil {
+		t.Skipf("Fashion-MNIST not installed in %s", fmnist.DefaultDir)
+	}
+	if testing.Short() {
+		t.Skip("loads all of Fashion-MNIST (about 2 s)")
+	}
+	dir, res := clipRun(t, "clip-fmnist", "smoke=true;steps=8;eval_every=4;ckpt_every=4;log_every=2;"+
+		"train_size=512;val_size=128;test_size=256")
+	wantMetrics(t, res.Metrics, "zero_shot_accuracy", "zero_shot_top5", "loss")
+	if c := res.Metrics["zero_shot_chance"]; math.Abs(c-0.1) > 1e-9 {
+		t.Errorf("chance %v, want 0.1", c)
+	}
+	wantFiles(t, dir, "loss.png", "predictions.png")
+}
+
+// TestReadLossCurve reads a metrics.jsonl with train, eval and test lines and a null.
+func TestReadLossCurve(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metrics.jsonl")
+	lines := []map[string]any{{"step": 10, "split": "train", "loss": 4.8}, {"step": 20, "split": "train", "loss": 4.1},
+		{"step": 20, "split": "eval", "loss": 4.3}, {"step": 20, "split": "test", "loss": 4.2},
+		{"step": 30, "split": "train", "loss": nil}}
+	var b strings.Builder
+	for _, l := range lines {
+		data, _ := json.Marshal(l)
+		b.Write(append(data, '\n'))
+	}
+	b.WriteString("{not json\n")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, ev, err := readLossCurve(path)
+	if err != nil || len(tr.X) != 2 || tr.Y[1] != 4.1 || len(ev.X) != 1 || ev.Y[0] != 4.3 {
+		t.Errorf("train %+v eval %+v (%v)", tr, ev, err)
+	}
+}
+
+// TestBlockContrastiveLoss: identical embeddings for every pair give log(batch) in both
+// directions; perfectly separated ones at a large scale give about 0.
+func TestBlockContrastiveLoss(t *testing.T) {
+	sim := clipMatrix(4, 4, func(i, j int) float32 { return 0.5 })
+	if got := blockContrastiveLoss(sim, 4, func(i int) int { return i }, 10, 4); math.Abs(got-math.Log(4)) > 1e-9 {
+		t.Errorf("uniform similarities: %v, want log 4", got)
+	}
+	eye := clipMatrix(4, 4, func(i, j int) float32 {
+		if i == j {
+			return 1
+		}
+		return 0
+	})
+	if got := blockContrastiveLoss(eye, 4, func(i int) int { return i }, 100, 2); got > 1e-9 {
+		t.Errorf("separated pairs at scale 100 in blocks of 2: %v, want about 0", got)
+	}
+}
+
+// clipMatrix builds a rows×cols matrix from f(i, j).
+func clipMatrix(rows, cols int, f func(i, j int) float32) clip.Matrix {
+	m := clip.Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
+	for i := range rows {
+		for j := range cols {
+			m.Data[i*cols+j] = f(i, j)
+		}
+	}
+	return m
+}

@@ -1,0 +1,58 @@
+package experiments
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRegistry checks what every experiment promises: a one-line description, a
+// wall time, parameters that resolve at the default and the smoke size (smoke keys
+// declared, types right), and a training configuration that validates.
+func TestRegistry(t *testing.T) {
+	if len(All()) == 0 {
+		t.Fatal("no experiments registered")
+	}
+	for _, e := range All() {
+		t.Run(e.Name, func(t *testing.T) {
+			if e.Description == "" || strings.Contains(e.Description, "\n") || e.Wall == "" || e.Build == nil {
+				t.Errorf("description %q, wall %q, build set %v", e.Description, e.Wall, e.Build != nil)
+			}
+			for _, sets := range [][]string{nil, {"smoke=true"}} {
+				p, err := e.Resolve(sets)
+				if err != nil {
+					t.Fatalf("resolve %v: %v", sets, err)
+				}
+				if err := TrainConfig(p).Validate(); err != nil {
+					t.Errorf("resolve %v: %v", sets, err)
+				}
+			}
+			for k := range e.Smoke {
+				if _, ok := e.NewParams().Decl(k); !ok {
+					t.Errorf("smoke key %q is not a declared parameter", k)
+				}
+			}
+		})
+	}
+	if _, err := Get(Default()); err != nil {
+		t.Errorf("default experiment %q: %v", Default(), err)
+	}
+}
+
+func TestParamsErrors(t *testing.T) {
+	e, _ := Get("mlp-spirals")
+	for _, tc := range []struct{ set, want string }{
+		{"nope=1", "unknown parameter; valid keys: smoke, steps"},
+		{"steps=1.5", "want an integer"},
+		{"lr=fast", "want a number"},
+		{"smoke=maybe", "want true or false"},
+		{"steps", "want key=value"},
+	} {
+		if _, err := e.Resolve([]string{tc.set}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("-set %s: error %v, want %q", tc.set, err, tc.want)
+		}
+	}
+	p, err := e.Resolve([]string{"smoke=true;steps=7"})
+	if err != nil || p.Int("steps") != 7 || p.Int("test_size") != 600 {
+		t.Errorf("smoke with an explicit steps: steps %d test_size %d (%v); the user's value must win over smoke", p.Int("steps"), p.Int("test_size"), err)
+	}
+}
