@@ -33,8 +33,9 @@ func init() {
 			"tower": "conv", "text_pool": "mean"},
 		Smoke: map[string]any{"image_size": 32, "preset": "tiny", "steps": 40, "warmup": 5, "batch_size": 16,
 			"eval_every": 20, "ckpt_every": 20, "eval_size": 256, "min_freq": 1},
-		BestMetric: "r_at_1_i2t",
-		Build:      buildClipFlickr8k,
+		BestMetric:   "r_at_1_i2t",
+		NoDecayRank1: true, // as open_clip: no decay on biases, gains and the logit scale.
+		Build:        buildClipFlickr8k,
 	})
 }
 

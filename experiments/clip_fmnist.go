@@ -42,8 +42,9 @@ func init() {
 			"eval_every": 500, "ckpt_every": 500, "log_every": 10, "patch": 7, "text_pool": "mean"},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "batch_size": 64,
 			"train_size": 4096, "val_size": 512, "test_size": 1000, "preset": "tiny"},
-		BestMetric: "zero_shot_accuracy",
-		Build:      buildClipFMNIST,
+		BestMetric:   "zero_shot_accuracy",
+		NoDecayRank1: true, // as open_clip: no decay on biases, gains and the logit scale.
+		Build:        buildClipFMNIST,
 	})
 }
 

@@ -54,8 +54,9 @@ func init() {
 			"eval_every": 500, "ckpt_every": 500, "log_every": 10, "tower": "conv", "text_pool": "mean"},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,
 			"batch_size": 32, "shapes_train": 1024, "shapes_val": 256, "shapes_test": 256, "preset": "tiny"},
-		BestMetric: "r_at_1_i2t",
-		Build:      buildClipShapes,
+		BestMetric:   "r_at_1_i2t",
+		NoDecayRank1: true, // as open_clip: no decay on biases, gains and the logit scale.
+		Build:        buildClipShapes,
 	})
 }
 

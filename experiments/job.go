@@ -72,6 +72,9 @@ func Prepare(req Request) (*Job, error) {
 	}
 	cfg := TrainConfig(params)
 	cfg.BestMetric, cfg.BestLower = exp.BestMetric, exp.BestLower
+	if exp.NoDecayRank1 {
+		cfg.NoDecay = train.NoDecayRank1
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

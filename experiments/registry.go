@@ -34,6 +34,10 @@ type Experiment struct {
 	// BestLower says lower is better.
 	BestMetric string
 	BestLower  bool
+	// NoDecayRank1 exempts biases, norm gains and scalars (CLIP's logit scale) from
+	// weight decay, as open_clip does; the default decays every variable, as
+	// torch.optim.AdamW does with one parameter group.
+	NoDecayRank1 bool
 	// Peer, optional, returns the command line of this experiment's PyTorch peer
 	// (a script in bench/peers/) for the resolved parameters; cmd/bench runs it with
 	// "--mode bench --batch N --steps S" appended and reads the JSON object on its

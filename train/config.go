@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Config holds the training hyperparameters every experiment shares. Experiments
@@ -30,6 +32,9 @@ type Config struct {
 	// lower is better (for losses).
 	BestMetric string
 	BestLower  bool
+
+	// NoDecay, if set, exempts variables from weight decay (see NoDecayRank1).
+	NoDecay func(v *model.Variable) bool
 }
 
 // DefaultConfig returns sensible defaults; experiments override what they need.
@@ -80,7 +85,7 @@ func (c Config) schedule() Schedule {
 
 func (c Config) optimizer() *AdamW {
 	return &AdamW{Schedule: c.schedule(), WeightDecay: c.WeightDecay, Beta1: c.Beta1, Beta2: c.Beta2,
-		Epsilon: c.Epsilon, ClipNorm: c.ClipNorm}
+		Epsilon: c.Epsilon, ClipNorm: c.ClipNorm, NoDecay: c.NoDecay}
 }
 
 // better reports whether v improves on the best so far.

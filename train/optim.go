@@ -2,11 +2,14 @@ package train
 
 import (
 	"math"
+	"path"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better unqualified.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // Schedule is linear warmup from 0 to LR over Warmup steps, then a half cosine from
@@ -51,8 +54,14 @@ func (s Schedule) graph(step *Node) *Node {
 	return lr
 }
 
-// AdamW is GoMLX's Adam with decoupled weight decay, driven by a Schedule, with
-// optional clipping of the global gradient norm (as torch.nn.utils.clip_grad_norm_).
+// AdamW is Adam with decoupled weight decay (Loshchilov & Hutter), as
+// torch.optim.AdamW, driven by a Schedule, with optional clipping of the global
+// gradient norm (as torch.nn.utils.clip_grad_norm_) and an optional filter of the
+// variables that get no weight decay. TestAdamWMatchesReference steps it beside
+// PyTorch's update rule written out in Go.
+//
+// It keeps GoMLX's variable layout (moments under /AdamOptimizer/..., the
+// optimizers/learning_rate variable, the global step), so checkpoints read the same.
 type AdamW struct {
 	Schedule    Schedule
 	WeightDecay float64
@@ -60,7 +69,17 @@ type AdamW struct {
 	Beta2       float64
 	Epsilon     float64 // 1e-8 as PyTorch, not GoMLX's 1e-7 default, for side-by-side runs.
 	ClipNorm    float64 // 0 disables clipping.
+	// NoDecay, if set, exempts the variables it returns true for from weight decay
+	// (e.g. NoDecayRank1: biases, LayerNorm gains, logit scales).
+	NoDecay func(v *model.Variable) bool
 }
+
+// adamScope is where the moments and the step counter live (GoMLX's Adam default).
+const adamScope = optimizer.AdamDefaultScope
+
+// NoDecayRank1 exempts variables of rank <= 1 (biases, norm gains and offsets,
+// scalars such as CLIP's logit scale) from weight decay, as open_clip and timm do.
+func NoDecayRank1(v *model.Variable) bool { return v.Shape().Rank() <= 1 }
 
 // UpdateGraph implements optimizer.Interface.
 func (o *AdamW) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
@@ -68,33 +87,85 @@ func (o *AdamW) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 	o.UpdateGraphWithGradients(scope, grads, loss.DType())
 }
 
-// UpdateGraphWithGradients implements optimizer.Interface: it sets the learning-rate
-// variable from the schedule, clips the gradients and hands them to Adam.
+// UpdateGraphWithGradients implements optimizer.Interface: learning rate from the
+// schedule, gradient clipping, then per variable
+//
+//	m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g²
+//	w = w - lr (wd w) - lr m/(1-b1^t) / (sqrt(v/(1-b2^t)) + eps)
+//
+// grads are in the order of scope.BuildTrainableVariablesGradientsGraph.
 func (o *AdamW) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtype dtypes.DType) {
+	if len(grads) == 0 {
+		exceptions.Panicf("AdamW: no gradients: the model has no trainable variables")
+	}
 	g := grads[0].Graph()
-	// The global step is incremented by Adam below; here it still holds the number of
-	// completed updates, which is what Schedule.At expects.
+	// The global step still holds the number of completed updates, which is what
+	// Schedule.At expects; it is incremented below.
 	step := ConvertDType(optimizer.GetGlobalStepVar(scope).NodeValue(g), dtype)
 	lr := o.Schedule.graph(step)
 	optimizer.LearningRateVarWithValue(scope, dtype, o.Schedule.LR).SetNodeValue(lr)
 	if o.ClipNorm > 0 {
 		grads = ClipByGlobalNorm(grads, o.ClipNorm)
 	}
-	o.adam().UpdateGraphWithGradients(scope, grads, dtype)
+	optimizer.IncrementGlobalStep(g, dtype)
+	t := optimizer.IncrementCounter(scope.At(adamScope), g, "step", dtype) // 1 at the first update.
+	beta1, beta2 := Scalar(g, dtype, o.Beta1), Scalar(g, dtype, o.Beta2)
+	debias1 := Reciprocal(OneMinus(Pow(beta1, t)))
+	debias2 := Reciprocal(OneMinus(Pow(beta2, t)))
+	i := 0
+	for v := range scope.IterVariables() {
+		if !v.Trainable || !v.InUseByGraph(g) {
+			continue
+		}
+		if i >= len(grads) {
+			exceptions.Panicf("AdamW: more trainable variables than gradients (%d)", len(grads))
+		}
+		o.update(scope, v, ConvertDType(grads[i], dtype), lr, debias1, debias2)
+		i++
+	}
+	if i != len(grads) {
+		exceptions.Panicf("AdamW: %d gradients for %d trainable variables", len(grads), i)
+	}
 }
 
-// Clear implements optimizer.Interface.
-func (o *AdamW) Clear(scope *model.Scope) error { return o.adam().Clear(scope) }
-
-// gradientOptimizer is what GoMLX's Adam implements beyond optimizer.Interface.
-type gradientOptimizer interface {
-	optimizer.Interface
-	UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType)
+// update applies one AdamW step to v. grad: the (clipped) gradient, v's shape.
+func (o *AdamW) update(scope *model.Scope, v *model.Variable, grad, lr, debias1, debias2 *Node) {
+	g := grad.Graph()
+	dtype := grad.DType()
+	m1, m2 := o.moments(scope, v, dtype)
+	m := Add(MulScalar(m1.NodeValue(g), o.Beta1), MulScalar(grad, 1-o.Beta1))
+	s := Add(MulScalar(m2.NodeValue(g), o.Beta2), MulScalar(Square(grad), 1-o.Beta2))
+	m1.SetNodeValue(m)
+	m2.SetNodeValue(s)
+	w := v.NodeValue(g)
+	if w.DType() != dtype {
+		w = ConvertDType(w, dtype)
+	}
+	stepDir := Div(Mul(m, debias1), AddScalar(Sqrt(Mul(s, debias2)), o.Epsilon))
+	if o.WeightDecay > 0 && (o.NoDecay == nil || !o.NoDecay(v)) {
+		stepDir = Add(stepDir, MulScalar(w, o.WeightDecay))
+	}
+	updated := Sub(w, Mul(lr, stepDir))
+	if updated.DType() != v.Shape().DType {
+		updated = ConvertDType(updated, v.Shape().DType)
+	}
+	v.SetNodeValue(updated)
 }
 
-func (o *AdamW) adam() gradientOptimizer {
-	// LearningRate is left unset so Adam reads the variable set above.
-	return optimizer.Adam().Betas(o.Beta1, o.Beta2).Epsilon(o.Epsilon).WeightDecay(o.WeightDecay).Done().(gradientOptimizer)
+// moments returns (creating them at zero) the first and second moment variables of
+// v, at GoMLX Adam's paths: /AdamOptimizer/<v's scope>/<name>_1st_moment, _2nd_moment.
+func (o *AdamW) moments(scope *model.Scope, v *model.Variable, dtype dtypes.DType) (m1, m2 *model.Variable) {
+	s := scope.Store().Scope(path.Join("/", adamScope, v.Scope())).WithInitializer(initializer.Zero)
+	shape := v.Shape().Clone()
+	shape.DType = dtype
+	m1 = s.VariableWithShape(v.Name()+"_1st_moment", shape).SetTrainable(false)
+	m2 = s.VariableWithShape(v.Name()+"_2nd_moment", shape).SetTrainable(false)
+	return m1, m2
+}
+
+// Clear implements optimizer.Interface: it deletes the moments and the step counter.
+func (o *AdamW) Clear(scope *model.Scope) error {
+	return scope.Store().Scope("/" + adamScope).DeleteVariablesInScope()
 }
 
 // ClipByGlobalNorm scales all gradients by min(1, maxNorm/‖g‖), ‖g‖ the L2 norm of

@@ -112,3 +112,35 @@ func TestAdamWMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamWNoDecay: with zero gradients only the decay moves weights; NoDecayRank1
+// keeps the rank-1 variable in place while the matrix shrinks by (1 - lr_t*wd) at
+// each step t.
+func TestAdamWNoDecay(t *testing.T) {
+	cfg := Config{Steps: 3, LR: 0.1, WeightDecay: 0.5, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}
+	store := model.NewStore()
+	store.CreateVariable("/b", tensors.FromValue([]float64{1, 2}))
+	store.CreateVariable("/w", tensors.FromValue([][]float64{{1, 2}}))
+	opt := cfg.optimizer()
+	opt.NoDecay = NoDecayRank1
+	trainer := gtrain.NewTrainer(testBackend, store, func(scope *model.Scope, x *Node) *Node {
+		g := x.Graph()
+		b, w := scope.Store().GetVariable("/b").NodeValue(g), scope.Store().GetVariable("/w").NodeValue(g)
+		return Add(MulScalar(Add(ReduceAllSum(b), ReduceAllSum(w)), 0), ReduceAllSum(x)) // gradient 0.
+	}, func(_, predictions []*Node) *Node { return predictions[0] }, opt, nil, nil)
+	for range 3 {
+		if _, err := trainer.TrainStep(gtrain.Batch{Inputs: []*tensors.Tensor{tensors.FromValue([]float64{0})},
+			Labels: []*tensors.Tensor{tensors.FromValue([]float64{0})}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := tensors.MustCopyFlatData[float64](store.GetVariable("/b").MustValue())
+	w := tensors.MustCopyFlatData[float64](store.GetVariable("/w").MustValue())
+	shrink := 1.0
+	for step := range 3 {
+		shrink *= 1 - cfg.schedule().At(step)*cfg.WeightDecay
+	}
+	if b[0] != 1 || b[1] != 2 || math.Abs(w[0]-shrink) > 1e-12 || math.Abs(w[1]-2*shrink) > 1e-12 {
+		t.Errorf("after 3 steps: b %v (want [1 2]), w %v (want [%g %g])", b, w, shrink, 2*shrink)
+	}
+}

@@ -97,7 +97,8 @@ type runner struct {
 
 type stepWindow struct {
 	start   time.Time
-	steps   int
+	steps   int     // timed steps (a session's first, compiling step is not timed).
+	losses  int     // steps whose loss is in lossSum (the first step's is).
 	lossSum float64
 	skipped time.Duration // evaluation/checkpoint/pause time inside the window.
 }
@@ -262,12 +263,14 @@ func (r *runner) onStep(loop *gtrain.Loop, metrics []*tensors.Tensor) (err error
 		return &nanError{step: r.step, loss: loss, lastCkpt: r.lastCkpt}
 	}
 	if r.sessionStep == 1 {
-		// The first step of a session includes graph compilation: time from here.
+		// The first step of a session includes graph compilation: time from here,
+		// but keep its loss (the curve should start where training starts).
 		r.window = stepWindow{start: now}
 	} else {
 		r.window.steps++
-		r.window.lossSum += loss
 	}
+	r.window.losses++
+	r.window.lossSum += loss
 	if r.step%r.cfg.LogEvery == 0 && r.window.steps > 0 {
 		r.emitStep(loop, metrics, now)
 	}
@@ -304,7 +307,7 @@ func (r *runner) emitStep(loop *gtrain.Loop, metrics []*tensors.Tensor, now time
 		}
 	}
 	eta := time.Duration(float64(r.cfg.Steps-r.step) * perStep * float64(time.Second))
-	r.emit(Event{Kind: KindStep, Split: "train", Loss: r.window.lossSum / float64(r.window.steps), Metrics: m, ETA: eta})
+	r.emit(Event{Kind: KindStep, Split: "train", Loss: r.window.lossSum / float64(r.window.losses), Metrics: m, ETA: eta})
 	r.window = stepWindow{start: now}
 }
 
