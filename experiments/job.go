@@ -31,9 +31,10 @@ type Job struct {
 	Params *Params
 	Dir    string
 	Resume bool
-	Task   *train.Task
+	Task   *train.Task // nil for a Study.
 	Config train.Config
 	req    Request
+	env    *Env
 }
 
 // RunConfig is config.json in a run directory: what a resume rebuilds the run from.
@@ -82,11 +83,15 @@ func Prepare(req Request) (*Job, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	task, err := exp.Build(&Env{P: params, Dir: dir, Backend: req.Backend, Log: logf})
-	if err != nil {
+	job := &Job{Exp: exp, Params: params, Dir: dir, Resume: req.Resume, Config: cfg, req: req,
+		env: &Env{P: params, Dir: dir, Backend: req.Backend, Log: logf}}
+	if exp.Study != nil {
+		return job, nil
+	}
+	if job.Task, err = exp.Build(job.env); err != nil {
 		return nil, err
 	}
-	return &Job{Exp: exp, Params: params, Dir: dir, Resume: req.Resume, Task: task, Config: cfg, req: req}, nil
+	return job, nil
 }
 
 // resolveForDir resolves parameters; a resume starts from the run's config.json and
@@ -178,6 +183,9 @@ func HoldsRun(dir string) bool {
 
 // Run trains the job, reporting to sinks; control may be nil.
 func (j *Job) Run(ctx context.Context, control <-chan train.Command, sinks ...train.Sink) (*train.Results, error) {
+	if j.Exp.Study != nil {
+		return j.Exp.Study(ctx, j.env, StudyRun{Control: control, Sinks: sinks, BackendName: j.req.BackendName, Resume: j.Resume})
+	}
 	return train.Run(ctx, j.Task, j.Config, train.Options{Experiment: j.Exp.Name, Dir: j.Dir, Resume: j.Resume,
 		Backend: j.req.Backend, BackendName: j.req.BackendName, Params: j.Params.Map(), Sinks: sinks, Control: control})
 }

@@ -9,6 +9,7 @@
 package experiments
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -45,6 +46,20 @@ type Experiment struct {
 	Peer func(p *Params) []string
 	// Build wires data and model into a task.
 	Build func(env *Env) (*train.Task, error)
+	// Study, set instead of Build, runs an experiment made of several trainings (an
+	// ablation): it gets the run directory, the run's context, UI commands and sinks,
+	// trains what it needs (typically train.Run in subdirectories) and writes
+	// results.json itself. It must stop with train.ErrStopped when ctx is cancelled,
+	// and skip finished parts on a second run (-resume).
+	Study func(ctx context.Context, env *Env, run StudyRun) (*train.Results, error)
+}
+
+// StudyRun is what Job.Run hands to an Experiment.Study.
+type StudyRun struct {
+	Control     <-chan train.Command
+	Sinks       []train.Sink
+	BackendName string
+	Resume      bool
 }
 
 // Env is what Build receives.

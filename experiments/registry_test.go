@@ -14,8 +14,8 @@ func TestRegistry(t *testing.T) {
 	}
 	for _, e := range All() {
 		t.Run(e.Name, func(t *testing.T) {
-			if e.Description == "" || strings.Contains(e.Description, "\n") || e.Wall == "" || e.Build == nil {
-				t.Errorf("description %q, wall %q, build set %v", e.Description, e.Wall, e.Build != nil)
+			if e.Description == "" || strings.Contains(e.Description, "\n") || e.Wall == "" || (e.Build == nil) == (e.Study == nil) {
+				t.Errorf("description %q, wall %q, build set %v, study set %v (want exactly one)", e.Description, e.Wall, e.Build != nil, e.Study != nil)
 			}
 			for _, sets := range [][]string{nil, {"smoke=true"}} {
 				p, err := e.Resolve(sets)

@@ -50,6 +50,10 @@ type Results struct {
 // checkpoint and can be resumed.
 var ErrStopped = errors.New("training stopped")
 
+// ErrNonFinite matches (errors.Is) the error of a run stopped by the NaN guard: the
+// loss became NaN or infinite; the last good checkpoint is kept.
+var ErrNonFinite = errors.New("loss is not finite")
+
 // Run trains task with cfg in opt.Dir, emitting events to opt.Sinks. When ctx is
 // cancelled it finishes the current step, saves a checkpoint and returns ErrStopped.
 // Any other error has already been reported as a KindFailed event; the last good
@@ -237,6 +241,9 @@ type nanError struct {
 	loss     float64
 	lastCkpt string
 }
+
+// Is makes errors.Is(err, ErrNonFinite) true.
+func (e *nanError) Is(target error) bool { return target == ErrNonFinite }
 
 func (e *nanError) Error() string {
 	where := "no checkpoint was saved yet"

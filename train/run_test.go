@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -268,7 +269,7 @@ func TestDeterministic(t *testing.T) {
 func TestNaNGuardKeepsLastGoodCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	_, err := run(t, context.Background(), dir, false, testConfig(), xorSource{batch: 32, nanAt: 16})
-	if err == nil || !strings.Contains(err.Error(), "NaN at step 17") || !strings.Contains(err.Error(), "step-00000010") {
+	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "NaN at step 17") || !strings.Contains(err.Error(), "step-00000010") {
 		t.Fatalf("error = %v, want NaN at step 17 naming the last good checkpoint step-00000010", err)
 	}
 	latest, _ := LatestCheckpoint(filepath.Join(dir, "checkpoints"))

@@ -2,6 +2,7 @@ package viz
 
 import (
 	"fmt"
+	"image/color"
 	"image/png"
 	"io"
 	"math"
@@ -21,6 +22,17 @@ const (
 	ChartHeight = 480
 	ChartDPI    = 96
 )
+
+// tableau10 is Tableau's 10-colour palette: distinct hues, readable on white
+// (plotutil's default has 7, two of them close reds).
+var tableau10 = []color.RGBA{
+	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},
+	{140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255},
+}
+
+// SeriesColor is the colour of series i in a LineChart; series 10-19 reuse the
+// colours with dashed lines.
+func SeriesColor(i int) color.RGBA { return tableau10[i%len(tableau10)] }
 
 // Series is one line of a LineChart: Y[i] against X[i].
 type Series struct {
@@ -57,8 +69,11 @@ func LineChart(path, title, xLabel, yLabel string, series ...Series) error {
 		if err != nil {
 			return fmt.Errorf("viz: %s: series %q: %v", path, s.Name, err)
 		}
-		line.Color = plotutil.Color(i)
+		line.Color = SeriesColor(i)
 		line.Width = vg.Points(1.5)
+		if i >= len(tableau10) { // a second round of the colours, dashed: 20 distinct lines.
+			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
 		p.Add(line)
 		if s.Name != "" {
 			p.Legend.Add(s.Name, line)
