@@ -101,8 +101,8 @@ type runner struct {
 
 type stepWindow struct {
 	start   time.Time
-	steps   int     // timed steps (a session's first, compiling step is not timed).
-	losses  int     // steps whose loss is in lossSum (the first step's is).
+	steps   int // timed steps (a session's first, compiling step is not timed).
+	losses  int // steps whose loss is in lossSum (the first step's is).
 	lossSum float64
 	skipped time.Duration // evaluation/checkpoint/pause time inside the window.
 }
