@@ -1,0 +1,51 @@
+package experiments
+
+// mae-fmnist: a masked autoencoder pretrained on Fashion-MNIST without labels (75%
+// of the 49 patches of 4x4 pixels removed), then a linear probe on its frozen,
+// average-pooled encoder features beside the same probe on a randomly initialised
+// encoder.
+//
+//	go run ./cmd/train -exp mae-fmnist
+//	go run ./cmd/train -exp mae-fmnist -set smoke=true -out /tmp/mae-smoke
+//
+// Wall time and result: see docs/results/mae_perceiver.md (WALL-TIME-PENDING until
+// the recorded run lands; measured on the shared 2-core machine, go backend).
+
+import (
+	"github.com/mmdna/mmdna/datasets/fmnist"
+	"github.com/mmdna/mmdna/train"
+)
+
+func init() {
+	Register(&Experiment{
+		Name:        "mae-fmnist",
+		Description: "masked autoencoder on Fashion-MNIST; linear probe of the encoder against a random encoder",
+		Wall:        "pending",
+		Params: append(maeParams(),
+			Param{"data_dir", fmnist.DefaultDir, "Fashion-MNIST directory"},
+			Param{"train_size", 0, "use only the first N training images (0: all)"},
+			Param{"val_size", 5000, "training images held out for evaluation during training (0: evaluate on test)"},
+			Param{"test_size", 0, "use only the first N test images (0: all)"}),
+		Defaults: map[string]any{"steps": 2000, "batch_size": 128, "lr": 1.5e-3, "warmup": 200, "weight_decay": 0.05,
+			"eval_every": 500, "ckpt_every": 500},
+		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,
+			"train_size": 4096, "val_size": 512, "test_size": 1000, "eval_size": 256, "probe_train": 2000, "probe_epochs": 10},
+		BestMetric: "loss",
+		BestLower:  true,
+		Build:      buildMAEFMNIST,
+	})
+}
+
+func buildMAEFMNIST(env *Env) (*train.Task, error) {
+	env.Log("loading Fashion-MNIST from %s", env.P.String("data_dir"))
+	trainSet, test, err := fmnist.Load(env.P.String("data_dir"))
+	if err != nil {
+		return nil, err
+	}
+	d, err := splitImageData(env.P, trainSet, test, []float32{fmnist.Mean}, []float32{fmnist.Std})
+	if err != nil {
+		return nil, err
+	}
+	return buildMAE(env, &maeData{imageData: d, probes: []maeProbeLabels{
+		{name: "Fashion-MNIST class", classes: fmnist.NumClasses, train: d.train.Labels, test: d.test.Labels}}})
+}
