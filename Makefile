@@ -53,6 +53,8 @@ bench: data peers
 build:
 	$(GO) build -o bin/ ./cmd/...
 
-## build-xla: the binaries with XLA (PJRT, cgo) into bin/; plugins are never downloaded.
+## build-xla: the binaries with XLA (PJRT, cgo) into bin/; plugins are never downloaded (docs/gpu.md).
 build-xla:
+	@if $(GO) list -deps -tags xla ./cmd/... | grep -q autoinstall; then \
+	  echo "build-xla: the XLA build would link go-xla's plugin auto-installer; refusing"; exit 1; fi
 	CGO_ENABLED=1 $(GO) build -tags xla -o bin/ ./cmd/...

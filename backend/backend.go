@@ -21,6 +21,11 @@ import (
 // Default is the backend used when neither -backend nor GOMLX_BACKEND says otherwise.
 const Default = "go"
 
+// XLALogEnv names the environment variable that, set to anything, keeps go-xla's
+// and PJRT's own log lines (klog) on stderr in XLA builds; by default they are
+// silenced so that a failure reads as one line.
+const XLALogEnv = "MMDNA_XLA_LOG"
+
 func init() {
 	// Belt and braces: even if some dependency pulls in an auto-installer, it must
 	// not reach for the network.
@@ -41,22 +46,29 @@ func Name(flag string) string {
 }
 
 // New creates the backend named by config ("go", "go:parallelism=2", "xla:cuda",
-// "xla:/path/plugin.so"). Errors are one line and say what to do.
+// "xla:/path/plugin.so", "xla:cuda,tf32=false"). With XLA, the plugin is looked up
+// before go-xla is asked (see resolvePlugin in xla.go), so a missing plugin is a
+// one-line error that names where it looked. Errors are one line and say what to do.
 func New(config string) (compute.Backend, error) {
 	config = Name(config)
 	name, opts, _ := strings.Cut(config, ":")
+	use := config // what go-xla is given: the plugin may be resolved to its path.
 	if name == "xla" {
 		if !XLABuilt {
 			return nil, fmt.Errorf("-backend %s: this binary has only the pure-Go backend; build with XLA support using `make build-xla`", config)
 		}
-		if err := checkPlugin(opts); err != nil {
+		resolved, err := resolvePlugin(opts)
+		if err != nil {
 			return nil, fmt.Errorf("-backend %s: %w", config, err)
+		}
+		if resolved != opts {
+			use = name + ":" + resolved
 		}
 	}
 	if !slices.Contains(compute.List(), name) {
 		return nil, fmt.Errorf("-backend %s: unknown backend %q; available: %s", config, name, strings.Join(compute.List(), ", "))
 	}
-	b, err := compute.NewWithConfig(config)
+	b, err := compute.NewWithConfig(use)
 	if err != nil {
 		return nil, fmt.Errorf("-backend %s: %v", config, oneLine(err))
 	}

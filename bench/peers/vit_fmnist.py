@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""PyTorch peer of mmdna's ViT reference config (experiments vit-fmnist-ref), for
-side-by-side speed and accuracy with the same architecture and hyperparameters.
+"""PyTorch peer of mmdna's ViT: the reference configuration of vit-fmnist-ref (train
+and bench) and, with --image/--channels/--patch/--classes/--pool, the ViT of
+bench-vit (e.g. ViT-B/16 at 224, bench mode on random images), for side-by-side speed
+and accuracy with the same architecture and hyperparameters.
 
-Architecture (as models/vit with preset "Ti/4"-ref, pool=gap): 4x4 patches of a
-28x28x1 image -> 49 tokens, learnable positional embedding (trunc normal 0.02),
-pre-LN blocks (LayerNorm eps 1e-6, MHA with fused qkv, MLP with exact GELU),
-final LayerNorm, global average pooling, zero-initialised head.
+Architecture (as models/vit): patch x patch patches -> linear embedding, learnable
+positional embedding (trunc normal 0.02), a cls token with --pool cls, pre-LN blocks
+(LayerNorm eps 1e-6, MHA, MLP with exact GELU), final LayerNorm, cls token or global
+average pooling, zero-initialised head.
 Training: AdamW (betas 0.9/0.999, eps 1e-8, weight decay on all parameters as
 torch's default), linear warmup + cosine to 0, global-norm clipping at 1.0.
 
   /usr/bin/python3 bench/peers/vit_fmnist.py --mode bench --batch 128 --steps 20
   /usr/bin/python3 bench/peers/vit_fmnist.py --mode train --epochs 1
+  python3 bench/peers/vit_fmnist.py --device cuda --image 224 --channels 3 --patch 16 \
+      --dim 768 --depth 12 --heads 12 --mlp 3072 --classes 1000 --pool cls --batch 128
 
-Prints one JSON object on the last line of stdout.
+Prints one JSON object on the last line of stdout (see peerlib.py). Its JAX twin is
+vit_fmnist_jax.py.
 """
 import argparse
 import gzip
@@ -26,6 +31,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import peerargs
+import peerlib
 
 MEAN, STD = 0.2860405969804586, 0.3530242445535156  # datasets/fmnist Mean/Std
 
@@ -63,30 +71,51 @@ class Block(nn.Module):
 
 
 class ViT(nn.Module):
-    def __init__(self, image=28, patch=4, channels=1, dim=64, depth=4, heads=4, mlp=128, classes=10):
+    """classes=0 builds no head: forward returns the pooled features [B, dim]."""
+
+    def __init__(self, image=28, patch=4, channels=1, dim=64, depth=4, heads=4, mlp=128, classes=10, pool="gap"):
         super().__init__()
-        self.patch = patch
-        n = (image // patch) ** 2
+        self.patch, self.pool = patch, pool
+        n = (image // patch) ** 2  # positions of the patches; the cls token has none (as models/vit).
         self.embed = nn.Linear(patch * patch * channels, dim)
+        self.cls = nn.Parameter(torch.zeros(1, 1, dim)) if pool == "cls" else None
         self.pos = nn.Parameter(torch.zeros(1, n, dim))
         self.blocks = nn.ModuleList([Block(dim, heads, mlp) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim, eps=1e-6)
-        self.head = nn.Linear(dim, classes)
+        self.head = nn.Linear(dim, classes) if classes > 0 else None
+        # As models/vit (the ViT paper's reference code): xavier_uniform kernels (q, k and
+        # v each as its own [dim, dim] matrix), lecun_normal patch embedding, truncated
+        # normal 0.02 positions and cls, zero biases, zero head.
         for m in self.modules():
             if isinstance(m, nn.Linear):
-                nn.init.trunc_normal_(m.weight, std=0.02)
+                nn.init.xavier_uniform_(m.weight)
                 nn.init.zeros_(m.bias)
-        nn.init.trunc_normal_(self.pos, std=0.02)
-        nn.init.zeros_(self.head.weight)
+            elif isinstance(m, nn.MultiheadAttention):
+                for w in m.in_proj_weight.data.chunk(3):
+                    nn.init.xavier_uniform_(w)
+                nn.init.zeros_(m.in_proj_bias)
+        std = math.sqrt(1 / self.embed.weight.shape[1]) / 0.87962566
+        nn.init.trunc_normal_(self.embed.weight, std=std, a=-2 * std, b=2 * std)
+        nn.init.trunc_normal_(self.pos, std=0.02, a=-0.04, b=0.04)
+        if self.cls is not None:
+            nn.init.trunc_normal_(self.cls, std=0.02, a=-0.04, b=0.04)
+        if self.head is not None:
+            nn.init.zeros_(self.head.weight)
 
-    def forward(self, x):  # x: [B, H, W, C]
-        b, h, w, c = x.shape
-        p = self.patch
-        x = x.reshape(b, h // p, p, w // p, p, c).permute(0, 1, 3, 2, 4, 5).reshape(b, (h // p) * (w // p), p * p * c)
-        x = self.embed(x) + self.pos
+    def tokens(self, x):  # x: [B, H, W, C] -> [B, n, dim], positions added, no cls.
+        return self.embed(peerlib.patchify(x, self.patch)) + self.pos
+
+    def encode(self, x):  # tokens [B, n, dim] -> encoded [B, n(+1), dim], cls first with pool cls.
+        if self.cls is not None:
+            x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1)
         for blk in self.blocks:
             x = blk(x)
-        return self.head(self.norm(x).mean(dim=1))
+        return self.norm(x)
+
+    def forward(self, x):  # x: [B, H, W, C]
+        x = self.encode(self.tokens(x))
+        x = x[:, 0] if self.pool == "cls" else x.mean(dim=1)
+        return x if self.head is None else self.head(x)
 
 
 def lr_at(step, lr, warmup, total):
@@ -98,7 +127,8 @@ def lr_at(step, lr, warmup, total):
 
 def make(args):
     torch.manual_seed(args.seed)
-    model = ViT(dim=args.dim, depth=args.depth, heads=args.heads, mlp=args.mlp)
+    model = ViT(image=args.image, patch=args.patch, channels=args.channels, dim=args.dim, depth=args.depth,
+                heads=args.heads, mlp=args.mlp, classes=args.classes, pool=args.pool)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=args.wd)
     return model, opt
 
@@ -114,45 +144,25 @@ def step_fn(model, opt, x, y, lr):
     return loss
 
 
+def parser():
+    return peerargs.vit_args(peerargs.bench_parser("PyTorch peer of mmdna's ViT", modes=("bench", "train")))
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mode", choices=["bench", "train"], default="bench")
-    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=20, help="timed steps (bench)")
-    ap.add_argument("--warmup-steps", type=int, default=3, help="untimed steps before timing (bench)")
-    ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--wd", type=float, default=0.05)
-    ap.add_argument("--warmup", type=int, default=100, help="lr warmup steps (train)")
-    ap.add_argument("--dim", type=int, default=64)
-    ap.add_argument("--depth", type=int, default=4)
-    ap.add_argument("--heads", type=int, default=4)
-    ap.add_argument("--mlp", type=int, default=128)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args()
+    args = parser().parse_args()
+    if args.mode == "bench":
+        device, precision = peerlib.setup(args)
+        model = ViT(image=args.image, patch=args.patch, channels=args.channels, dim=args.dim, depth=args.depth,
+                    heads=args.heads, mlp=args.mlp, classes=args.classes, pool=args.pool)
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(args.batch, args.image, args.image, args.channels, generator=g).to(device)
+        y = torch.randint(0, args.classes, (args.batch,), generator=g).to(device)
+        peerlib.run_bench(args, model, lambda m: F.cross_entropy(m(x), y), device, precision)
+        return
+
     torch.set_num_threads(args.threads)
     model, opt = make(args)
     model.train()
-
-    if args.mode == "bench":
-        g = torch.Generator().manual_seed(0)
-        x = torch.randn(args.batch, 28, 28, 1, generator=g)
-        y = torch.randint(0, 10, (args.batch,), generator=g)
-        for i in range(args.warmup_steps):
-            step_fn(model, opt, x, y, args.lr)
-        times = []
-        for i in range(args.steps):
-            t0 = time.perf_counter()
-            step_fn(model, opt, x, y, args.lr)
-            times.append(time.perf_counter() - t0)
-        times.sort()
-        med = times[len(times) // 2]
-        print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "threads": args.threads, "batch": args.batch,
-                          "step_s_median": med, "step_s_mean": sum(times) / len(times), "img_per_s": args.batch / med}))
-        return
-
     xtr, ytr = load(args.data, "train")
     xte, yte = load(args.data, "test")
     steps_per_epoch = len(xtr) // args.batch
