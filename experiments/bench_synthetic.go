@@ -42,6 +42,7 @@ func init() {
 		Name:        "bench-vit",
 		Description: "benchmark only: ViT classifier (default B/16 at 224x224x3, 1000 classes) on random images",
 		Wall:        "GPU",
+		BenchOnly:   true,
 		Params: []Param{
 			{"image_size", 224, "image side in pixels"},
 			{"channels", 3, "image channels"},
@@ -58,6 +59,7 @@ func init() {
 		Name:        "bench-clip",
 		Description: "benchmark only: CLIP ViT-B/16 (image 224, text 512x12, context 77) on random image-text pairs",
 		Wall:        "GPU",
+		BenchOnly:   true,
 		Params: []Param{
 			{"image_size", 224, "image side in pixels"},
 			{"channels", 3, "image channels"},
@@ -79,6 +81,7 @@ func init() {
 		Name:        "bench-mae",
 		Description: "benchmark only: MAE base (ViT-B/16 encoder at 224, decoder 512x8, 75% masking) on random images",
 		Wall:        "GPU",
+		BenchOnly:   true,
 		Params: []Param{
 			{"image_size", 224, "image side in pixels"},
 			{"channels", 3, "image channels"},
@@ -100,9 +103,10 @@ func init() {
 		Name: "bench-perceiver",
 		Description: "benchmark only: Perceiver classifier (256 latents x 512, 2 repeats of 6 blocks) on random " +
 			"64x64x3 images with Fourier features",
-		Wall:     "GPU",
-		Params:   benchPerceiverParams(),
-		Defaults: benchWithBatch(64),
+		Wall:      "GPU",
+		BenchOnly: true,
+		Params:    benchPerceiverParams(),
+		Defaults:  benchWithBatch(64),
 		Smoke: map[string]any{"image_size": 16, "num_latents": 8, "latent_dim": 16, "latent_heads": 2, "mlp_dim": 32,
 			"depth": 1, "bands": 4, "max_freq": 8.0, "classes": 10, "batch_size": 8, "steps": 4},
 		Build: buildBenchPerceiver,

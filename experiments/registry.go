@@ -23,6 +23,9 @@ type Experiment struct {
 	Name        string
 	Description string // one line, for -list and the TUI.
 	Wall        string // expected wall time at the default size on 2 cores, e.g. "6 min".
+	// BenchOnly marks a benchmark-size experiment on synthetic data (cmd/bench): it
+	// learns nothing worth watching, so the TUI's list leaves it out.
+	BenchOnly bool
 	// Params are the experiment's own hyperparameters; the common training ones
 	// (CommonParams) are added to them.
 	Params []Param

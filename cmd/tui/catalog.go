@@ -29,6 +29,9 @@ var _ tui.Catalog = (*catalog)(nil)
 func (c *catalog) Experiments() []tui.Experiment {
 	var out []tui.Experiment
 	for _, e := range experiments.All() {
+		if e.BenchOnly { // synthetic-data benchmark sizes: started by name only (-exp).
+			continue
+		}
 		out = append(out, tui.Experiment{Name: e.Name, Description: e.Description, Wall: e.Wall})
 	}
 	return out
