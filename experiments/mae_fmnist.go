@@ -8,8 +8,12 @@ package experiments
 //	go run ./cmd/train -exp mae-fmnist
 //	go run ./cmd/train -exp mae-fmnist -set smoke=true -out /tmp/mae-smoke
 //
-// Wall time and result: see docs/results/mae_perceiver.md (WALL-TIME-PENDING until
-// the recorded run lands; measured on the shared 2-core machine, go backend).
+// Measured (2026-11-28, go backend, 2-core machine, default parameters): 11m19s of
+// wall time for 2000 steps of 128 (410 images/s) with 4 evaluations and both probes;
+// masked-patch loss 0.245 on test (pixels standardised by the dataset's mean and std,
+// norm_pix_loss off); linear probe trained on 10000 images: 0.782 test accuracy
+// against 0.632 for the random encoder, +15.0 points (target: +10). Pictures and
+// notes: docs/results/mae_perceiver.md.
 
 import (
 	"github.com/mmdna/mmdna/datasets/fmnist"
@@ -20,7 +24,7 @@ func init() {
 	Register(&Experiment{
 		Name:        "mae-fmnist",
 		Description: "masked autoencoder on Fashion-MNIST; linear probe of the encoder against a random encoder",
-		Wall:        "pending",
+		Wall:        "11 min",
 		Params: append(maeParams(),
 			Param{"data_dir", fmnist.DefaultDir, "Fashion-MNIST directory"},
 			Param{"train_size", 0, "use only the first N training images (0: all)"},

@@ -7,9 +7,10 @@ package experiments
 //	go run ./cmd/train -exp perceiver-fmnist
 //	go run ./cmd/train -exp perceiver-fmnist -set smoke=true -out /tmp/perceiver-smoke
 //
-// Target: at least 85% test accuracy. Wall time and result: see
-// docs/results/mae_perceiver.md (WALL-TIME-PENDING until the recorded run lands;
-// measured on the shared 2-core machine, go backend).
+// Target: at least 85% test accuracy. Measured (2026-11-28, go backend, 2-core
+// machine, default parameters): test accuracy 0.870 (top-5 0.998; Shirt the weakest
+// class at 0.62), 15m23s of wall time for 2500 steps of 128 (5.8 epochs, 357 images/s)
+// including 5 evaluations. Pictures and notes: docs/results/mae_perceiver.md.
 
 import (
 	"fmt"
@@ -31,7 +32,7 @@ func init() {
 	Register(&Experiment{
 		Name:        "perceiver-fmnist",
 		Description: "Perceiver on Fashion-MNIST's 784 raw pixels with Fourier position features",
-		Wall:        "pending",
+		Wall:        "15 min",
 		Params: append(perceiverParams(),
 			Param{"data_dir", fmnist.DefaultDir, "Fashion-MNIST directory"},
 			Param{"positions", perceiver.PosFourier, "positional features of the pixels: fourier or learned"},
