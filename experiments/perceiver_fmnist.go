@@ -39,6 +39,7 @@ func init() {
 			Param{"max_freq", 14.0, "Fourier features: highest frequency in cycles per axis (14: Nyquist of 28 pixels)"},
 			Param{"bands", 6, "Fourier features: frequency bands per axis"},
 			Param{"learned_dim", 16, "learned positions: width"},
+			Param{"branches", 2, "training step: the batch split into this many independent branches of one graph (the go backend runs them in parallel; same function)"},
 			Param{"train_size", 0, "use only the first N training images (0: all)"},
 			Param{"val_size", 5000, "training images held out for evaluation during training (0: evaluate on test)"},
 			Param{"test_size", 0, "use only the first N test images (0: all)"}),
@@ -122,9 +123,11 @@ func buildPerceiverFMNIST(env *Env) (*train.Task, error) {
 		return perceiverHead(scope, head, latents, classes)
 	}
 	return &train.Task{
-		Model: func(scope *model.Scope, _ any, inputs []*Node) []*Node { return []*Node{classify(scope, inputs[0])} },
-		Loss:  loss.SparseCategoricalCrossEntropyLogits,
-		Data:  ImageSource{B: batcher},
+		Model: func(scope *model.Scope, _ any, inputs []*Node) []*Node {
+			return []*Node{Branches(scope, p.Int("branches"), inputs[0], classify)}
+		},
+		Loss: loss.SparseCategoricalCrossEntropyLogits,
+		Data: ImageSource{B: batcher},
 		TrainMetrics: []metric.Interface{
 			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {

@@ -29,6 +29,7 @@ func vitParams(dataDir string) []Param {
 		{"dropout", 0.0, "dropout in attention output and MLP"},
 		{"drop_path", 0.0, "stochastic depth rate of the last block"},
 		{"crop_pad", 0, "random crop after zero padding by this many pixels (0: off)"},
+		{"branches", 2, "training step: the batch split into this many independent branches of one graph (the go backend runs them in parallel; same function)"},
 		{"hflip", false, "random horizontal flips"},
 		{"train_size", 0, "use only the first N training images (0: all)"},
 		{"val_size", 5000, "training images held out for evaluation during training (0: evaluate on test)"},
@@ -111,9 +112,11 @@ func buildViTClassifier(env *Env, d *imageData) (*train.Task, error) {
 		d.evalSet("eval").N, d.test.N, cfg.Tokens(), cfg.Dim, cfg.Depth)
 	classify := func(scope *model.Scope, x *Node) *Node { return vit.Build(scope, cfg, x).Logits }
 	return &train.Task{
-		Model: func(scope *model.Scope, _ any, in []*Node) []*Node { return []*Node{classify(scope, in[0])} },
-		Loss:  loss.SparseCategoricalCrossEntropyLogits,
-		Data:  ImageSource{B: batcher},
+		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
+			return []*Node{Branches(scope, p.Int("branches"), in[0], classify)}
+		},
+		Loss: loss.SparseCategoricalCrossEntropyLogits,
+		Data: ImageSource{B: batcher},
 		TrainMetrics: []metric.Interface{
 			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {

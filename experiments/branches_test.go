@@ -1,0 +1,47 @@
+package experiments
+
+import (
+	"testing"
+
+	"github.com/gomlx/compute/gobackend"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/nn"
+)
+
+// TestBranchesSameFunction: splitting the batch into branches with shared weights
+// gives the unsplit outputs and creates no new variables; a batch that k does not
+// divide runs unsplit.
+func TestBranchesSameFunction(t *testing.T) {
+	b, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := func(scope *model.Scope, x *Node) *Node { // x: [batch, 3] -> [batch, 2]
+		h := Tanh(nn.Dense(scope.In("a"), x, true, 4))
+		return nn.Dense(scope.In("b"), h, true, 2)
+	}
+	x := make([]float32, 6*3)
+	for i := range x {
+		x[i] = float32(i%5) - 2
+	}
+	store := model.NewStore()
+	run := func(k, batch int) []float32 {
+		exec := model.MustNewExec(b, store, func(scope *model.Scope, in *Node) *Node { return Branches(scope, k, in, f) })
+		return tensors.MustCopyFlatData[float32](exec.MustExec(tensors.FromFlatDataAndDimensions(x[:batch*3], batch, 3))[0])
+	}
+	want := run(1, 6)
+	vars := store.NumVariables()
+	for _, c := range []struct{ k, batch int }{{2, 6}, {3, 6}, {4, 6}, {2, 5}} {
+		got := run(c.k, c.batch)
+		for i := range got {
+			if d := got[i] - want[i]; d > 1e-6 || d < -1e-6 {
+				t.Fatalf("k=%d batch=%d: output %d = %g, unsplit %g", c.k, c.batch, i, got[i], want[i])
+			}
+		}
+	}
+	if store.NumVariables() != vars {
+		t.Errorf("branches created variables: %d, want %d", store.NumVariables(), vars)
+	}
+}
