@@ -9,12 +9,11 @@ package experiments
 //
 //	go run ./cmd/train -exp clip-shapes
 //
-// Wall time on the 2-core reference machine (go backend): 12 min 31 s for 2500 steps,
-// measured 2026-11-28 while other runs shared the machine (load 13-14), to be
-// re-measured on a quiet one. Result (test): zero-shot accuracy on held-out pairs 0.353
-// against a chance of 0.018 (19x), recall@1 image→text 0.463 and text→image 0.193; the
-// contrastive loss falls from 5.4 (log 128 = 4.85) to 0.95. Details and the tower and
-// pooling comparison in docs/results/clip.md.
+// Wall time on the 2-core reference machine (go backend, alone): 4 min 12 s for 2500
+// steps, measured 2026-11-28. Result (test): zero-shot accuracy on held-out pairs 0.251
+// against a chance of 0.018 (13.8x), recall@1 image→text 0.402 and text→image 0.142;
+// the contrastive loss falls from 5.45 (log 128 = 4.85) to 1.14. Details and the tower
+// and pooling comparison in docs/results/clip.md.
 //
 // Zero-shot protocol: each of the 56 colour-shape classes gets the prompts of the
 // templates parameter ("{class}", "a {class}", ...), embedded, averaged and
@@ -45,7 +44,7 @@ func init() {
 	Register(&Experiment{
 		Name:        "clip-shapes",
 		Description: "CLIP on the shapes world: contrastive pairs, zero-shot on held-out colour-shape pairs, retrieval",
-		Wall:        "13 min (shared machine)",
+		Wall:        "4 min",
 		Params:      append(PairParams(), clipParams("small", ShapesTemplates)...),
 		// The conv tower and mean pooling won at equal steps on this world (docs/results/clip.md:
 		// 1500 steps, held-out zero-shot 0.33 for conv+mean against 0.22 conv+eos, and the ViT
