@@ -11,10 +11,37 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
 )
+
+// classifierTask is the train.Task of an image classifier trained with cross-entropy:
+// the training step runs classify in p's "branches", evaluation reports ClassMetrics on
+// the split's images, and report (optional) writes the run's pictures.
+func classifierTask(p *Params, d *imageData, batcher *datasets.ImageBatcher, classify Classifier,
+	report func(ev *train.Evaluation) error) *train.Task {
+	return &train.Task{
+		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
+			return []*Node{Branches(scope, p.Int("branches"), in[0], classify)}
+		},
+		Loss: loss.SparseCategoricalCrossEntropyLogits,
+		Data: ImageSource{B: batcher},
+		TrainMetrics: []metric.Interface{
+			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
+		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
+			set := d.evalSet(ev.Split)
+			logits, err := ClassifierEval(ev, classify, set, d.mean, d.std, 500)
+			if err != nil {
+				return nil, err
+			}
+			return ClassMetrics(ev, logits, set.Labels, set.Classes), nil
+		},
+		Report: report,
+	}
+}
 
 // ImageSource adapts a datasets.ImageBatcher to train.Source: inputs
 // [batch, H, W, C] float32, labels [batch, 1] int32.

@@ -19,8 +19,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/loss"
-	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/datasets/fmnist"
 	"github.com/mmdna/mmdna/models/perceiver"
@@ -122,24 +120,9 @@ func buildPerceiverFMNIST(env *Env) (*train.Task, error) {
 		latents, _ := perceiver.Encode(scope, cfg, perceiver.PixelInputs(scope, in, x), nil)
 		return perceiverHead(scope, head, latents, classes)
 	}
-	return &train.Task{
-		Model: func(scope *model.Scope, _ any, inputs []*Node) []*Node {
-			return []*Node{Branches(scope, p.Int("branches"), inputs[0], classify)}
-		},
-		Loss: loss.SparseCategoricalCrossEntropyLogits,
-		Data: ImageSource{B: batcher},
-		TrainMetrics: []metric.Interface{
-			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
-		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
-			set := d.evalSet(ev.Split)
-			logits, err := ClassifierEval(ev, classify, set, d.mean, d.std, 500)
-			if err != nil {
-				return nil, err
-			}
-			return ClassMetrics(ev, logits, set.Labels, set.Classes), nil
-		},
-		Report: func(ev *train.Evaluation) error { return perceiverFMNISTReport(ev, cfg, in, classify, d) },
-	}, nil
+	return classifierTask(p, d, batcher, classify, func(ev *train.Evaluation) error {
+		return perceiverFMNISTReport(ev, cfg, in, classify, d)
+	}), nil
 }
 
 // perceiverFMNISTReport writes predictions.png and cross_attention.png: for a few

@@ -7,8 +7,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/loss"
-	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/train"
@@ -111,24 +109,7 @@ func buildViTClassifier(env *Env, d *imageData) (*train.Task, error) {
 	env.Log("%s: %d train, %d eval, %d test images; ViT %d tokens, dim %d, depth %d", d.train.Name, d.train.N,
 		d.evalSet("eval").N, d.test.N, cfg.Tokens(), cfg.Dim, cfg.Depth)
 	classify := func(scope *model.Scope, x *Node) *Node { return vit.Build(scope, cfg, x).Logits }
-	return &train.Task{
-		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
-			return []*Node{Branches(scope, p.Int("branches"), in[0], classify)}
-		},
-		Loss: loss.SparseCategoricalCrossEntropyLogits,
-		Data: ImageSource{B: batcher},
-		TrainMetrics: []metric.Interface{
-			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
-		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
-			set := d.evalSet(ev.Split)
-			logits, err := ClassifierEval(ev, classify, set, d.mean, d.std, 500)
-			if err != nil {
-				return nil, err
-			}
-			return ClassMetrics(ev, logits, set.Labels, set.Classes), nil
-		},
-		Report: func(ev *train.Evaluation) error { return vitReport(ev, cfg, classify, d) },
-	}, nil
+	return classifierTask(p, d, batcher, classify, func(ev *train.Evaluation) error { return vitReport(ev, cfg, classify, d) }), nil
 }
 
 // vitReport writes predictions.png (test images with predicted and true classes) and

@@ -35,16 +35,16 @@ func LearnedPosEmbedding(scope *model.Scope, g *Graph, dtype dtypes.DType, gridH
 		VariableWithShape("embeddings", shape).NodeValue(g) // [h0, w0, dim]
 	h0, w0 := shape.Dim(0), shape.Dim(1)
 	if h0 != gridH {
-		table = Einsum("ia,abd->ibd", Const(g, castMatrix(dtype, BilinearMatrix(gridH, h0))), table)
+		table = Einsum("ia,abd->ibd", Const(g, CastMatrix(dtype, BilinearMatrix(gridH, h0))), table)
 	}
 	if w0 != gridW {
-		table = Einsum("jb,ibd->ijd", Const(g, castMatrix(dtype, BilinearMatrix(gridW, w0))), table)
+		table = Einsum("jb,ibd->ijd", Const(g, CastMatrix(dtype, BilinearMatrix(gridW, w0))), table)
 	}
 	return Reshape(table, gridH*gridW, dim)
 }
 
-// castMatrix converts a float64 matrix to a Go value of dtype (float32 or float64).
-func castMatrix(dtype dtypes.DType, m [][]float64) any {
+// CastMatrix converts a float64 matrix to a Go value of dtype (float32 or float64).
+func CastMatrix(dtype dtypes.DType, m [][]float64) any {
 	if dtype == dtypes.Float64 {
 		return m
 	}
@@ -129,7 +129,7 @@ func SinCos2D(g *Graph, dtype dtypes.DType, gridH, gridW, dim int) *Node {
 	if err != nil {
 		exceptions.Panicf("%v", err)
 	}
-	return Const(g, castMatrix(dtype, v))
+	return Const(g, CastMatrix(dtype, v))
 }
 
 // SinCos1D is SinCos1DValues as a graph constant [length, dim] of dtype (positions for
@@ -139,5 +139,5 @@ func SinCos1D(g *Graph, dtype dtypes.DType, length, dim int) *Node {
 	if err != nil {
 		exceptions.Panicf("%v", err)
 	}
-	return Const(g, castMatrix(dtype, v))
+	return Const(g, CastMatrix(dtype, v))
 }

@@ -120,7 +120,7 @@ func PixelInputs(scope *model.Scope, cfg InputConfig, images *Node) *Node {
 		if err != nil {
 			exceptions.Panicf("%v", err)
 		}
-		pos = Const(g, toDType(images.DType(), ff))
+		pos = Const(g, nn.CastMatrix(images.DType(), ff))
 	}
 	f := pos.Shape().Dim(1)
 	pixels := Reshape(images, b, h*w, c)
@@ -176,19 +176,4 @@ func Multimodal(scope *model.Scope, cfg MultimodalConfig, images, ids, mask *Nod
 	}
 	imageMask := BroadcastToDims(Const(g, true), patches.Shape().Dim(0), patches.Shape().Dim(1))
 	return seq, Concatenate([]*Node{imageMask, textMask}, 1)
-}
-
-// toDType converts a float64 matrix to a Go value of dtype (float32 or float64).
-func toDType(dtype dtypes.DType, m [][]float64) any {
-	if dtype == dtypes.Float64 {
-		return m
-	}
-	out := make([][]float32, len(m))
-	for i, row := range m {
-		out[i] = make([]float32, len(row))
-		for j, v := range row {
-			out[i][j] = float32(v)
-		}
-	}
-	return out
 }
