@@ -9,6 +9,7 @@ export GOMLX_NO_AUTO_INSTALL := 1
 SHELL := /bin/bash
 GO ?= go
 ARGS ?=
+NOTEBOOKS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FMNIST_DIR := /usr/share/datasets/fashion-mnist
 APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -y -q
@@ -38,6 +39,11 @@ data:
 	@if [ ! -f $(FMNIST_DIR)/train-images-idx3-ubyte.gz ]; then \
 	  echo "installing dataset-fashion-mnist"; \
 	  $(APT_GET) update >/dev/null && $(APT_GET) install dataset-fashion-mnist >/dev/null; fi
+
+## notebooks: install gonb (notebooks/setup.sh), run the notebooks headless and save their outputs (NOTEBOOKS=notebooks/vit.ipynb for one).
+notebooks: data
+	@bash notebooks/setup.sh
+	/usr/bin/python3 notebooks/run.py $(NOTEBOOKS)
 
 ## peers: the PyTorch peer (Debian's python3-torch with a pthread OpenBLAS).
 peers:
