@@ -16,8 +16,12 @@ package experiments
 //	go run ./cmd/train -exp perceiver-shapes
 //	go run ./cmd/train -exp perceiver-shapes -set smoke=true -out /tmp/perceiver-shapes-smoke
 //
-// Wall time and result: see docs/results/mae_perceiver.md (WALL-TIME-PENDING until
-// the recorded run lands; measured on the shared 2-core machine, go backend).
+// Measured (2026-11-28, go backend, 2-core machine, default parameters): 24m39s for
+// 3000 steps of 128 (about 300 images/s). Test accuracy 0.601 over 18259 questions
+// against 0.369 for the blind (question-only) baseline; per type: count 0.835, size
+// 0.750, colour 0.677, presence 0.646, position 0.621, count-of 0.540, relation 0.502,
+// shape 0.195 (of 7 shapes): the latents read colour and layout, barely shape. Details:
+// docs/results/mae_perceiver.md.
 
 import (
 	"fmt"
@@ -44,7 +48,7 @@ func init() {
 	Register(&Experiment{
 		Name:        "perceiver-shapes",
 		Description: "Perceiver VQA on the shapes world: image patches and question tokens in one input array",
-		Wall:        "pending",
+		Wall:        "25 min",
 		Params: append(append(perceiverParams(), shapesWorldParams()...),
 			Param{"patch", 4, "image patch side in pixels"},
 			Param{"input_dim", 64, "width of the joint input array (divisible by 4)"},
