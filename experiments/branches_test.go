@@ -3,10 +3,10 @@ package experiments
 import (
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/nn"
 )
 
@@ -14,10 +14,7 @@ import (
 // gives the unsplit outputs and creates no new variables; a batch that k does not
 // divide runs unsplit.
 func TestBranchesSameFunction(t *testing.T) {
-	b, err := gobackend.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testbackend.Go()
 	f := func(scope *model.Scope, x *Node) *Node { // x: [batch, 3] -> [batch, 2]
 		h := Tanh(nn.Dense(scope.In("a"), x, true, 4))
 		return nn.Dense(scope.In("b"), h, true, 2)

@@ -11,24 +11,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/mmdna/mmdna/datasets/fmnist"
+	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/train"
 )
 
 // clipTestBackend is the go backend the experiment tests of this file share.
-var clipTestBackend = sync.OnceValue(func() compute.Backend {
-	b, err := gobackend.New("")
-	if err != nil {
-		panic(err)
-	}
-	return b
-})
+var clipTestBackend = testbackend.Go
 
 // clipRun trains experiment name with sets in a temporary directory and returns the
 // run directory and its results.

@@ -10,22 +10,15 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/models/crossattn"
 	"github.com/mmdna/mmdna/train"
 )
 
-var crossAttnTestBackend = sync.OnceValue(func() compute.Backend {
-	b, err := gobackend.New("")
-	if err != nil {
-		panic(err)
-	}
-	return b
-})
+var crossAttnTestBackend = testbackend.Go
 
 // Two broken versions for the runner test: one that cannot build its graph, one whose
 // loss is NaN from the first step.

@@ -6,24 +6,16 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/datasets/fmnist"
+	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/train"
 )
 
 // mpBackend is the go backend of the MAE and Perceiver experiment tests.
-var mpBackend = sync.OnceValue(func() compute.Backend {
-	b, err := gobackend.New("")
-	if err != nil {
-		panic(err)
-	}
-	return b
-})
+var mpBackend = testbackend.Go
 
 // mpRun trains experiment name with sets in a temporary directory and returns the
 // run directory and its results.

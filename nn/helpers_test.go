@@ -2,24 +2,16 @@ package nn
 
 import (
 	"math"
-	"sync"
 	"testing"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 // testBackend is the pure-Go backend every test and benchmark here runs on, created once.
-var testBackend = sync.OnceValue(func() compute.Backend {
-	b, err := gobackend.New("")
-	if err != nil {
-		panic(err)
-	}
-	return b
-})
+var testBackend = testbackend.Go
 
 // run builds fn over store (a new one when nil), executes it on inputs and returns
 // its outputs.

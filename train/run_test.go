@@ -13,23 +13,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
-var testBackend = func() compute.Backend {
-	b, err := gobackend.New("")
-	if err != nil {
-		panic(err)
-	}
-	return b
-}()
+var testBackend = testbackend.Go()
 
 // xorSource: 2-D points labelled by the sign of x0*x1, a pure function of step.
 // nanAt >= 0 puts a NaN input into that step's batch.

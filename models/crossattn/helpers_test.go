@@ -4,25 +4,17 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
-var testBackend = sync.OnceValue(func() compute.Backend {
-	b, err := gobackend.New("")
-	if err != nil {
-		panic(err)
-	}
-	return b
-})
+var testBackend = testbackend.Go
 
 // run builds fn over store, executes it on inputs and returns its outputs.
 func run(t *testing.T, store *model.Store, fn func(scope *model.Scope, in []*Node) []*Node, inputs ...any) []*tensors.Tensor {

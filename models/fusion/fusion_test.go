@@ -5,25 +5,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/nn"
 )
 
-var backend = func() compute.Backend {
-	b, err := gobackend.New("")
-	if err != nil {
-		panic(err)
-	}
-	return b
-}()
+var backend = testbackend.Go()
 
 // tiny is a fusion model on 8x8 RGB images (4 patches) and 4-token texts.
 func tiny(kind Kind, hidden int) Config {

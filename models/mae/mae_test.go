@@ -5,23 +5,16 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/models/vit"
 )
 
-var backend = func() compute.Backend {
-	b, err := gobackend.New("")
-	if err != nil {
-		panic(err)
-	}
-	return b
-}()
+var backend = testbackend.Go()
 
 // tinyConfig is an MAE on 8x8 images with 2x2 patches (16 patches, 4 kept).
 func tinyConfig(pool vit.Pooling, channels int) Config {

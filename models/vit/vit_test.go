@@ -4,23 +4,16 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
-var backend = func() compute.Backend {
-	b, err := gobackend.New("")
-	if err != nil {
-		panic(err)
-	}
-	return b
-}()
+var backend = testbackend.Go()
 
 func tinyConfig(pool Pooling) Config {
 	cfg, err := Preset("mu/4", 8, 3)
