@@ -10,8 +10,11 @@ package experiments
 //	go run ./cmd/train -exp mae-shapes
 //	go run ./cmd/train -exp mae-shapes -set smoke=true -out /tmp/mae-shapes-smoke
 //
-// Wall time and result: see docs/results/mae_perceiver.md (WALL-TIME-PENDING until
-// the recorded run lands; measured on the shared 2-core machine, go backend).
+// Measured (2026-11-28, go backend, 2-core machine, default parameters): 15m25s for
+// 2000 steps of 128 and the probes (20000 training images each). Test probe accuracy,
+// pretrained against random encoder: colour-shape class 0.117 / 0.062, shape 0.185 /
+// 0.146, colour 0.571 / 0.370, number of objects 0.768 / 0.537. Pixel reconstruction
+// teaches colour and layout, little shape. Details: docs/results/mae_perceiver.md.
 
 import (
 	"fmt"
@@ -24,7 +27,7 @@ func init() {
 	Register(&Experiment{
 		Name:        "mae-shapes",
 		Description: "masked autoencoder on the shapes world; linear probes (class, shape, colour, count) against a random encoder",
-		Wall:        "pending",
+		Wall:        "15 min",
 		Params:      append(maeParams(), shapesWorldParams()...),
 		Defaults: map[string]any{"steps": 2000, "batch_size": 128, "lr": 1.5e-3, "warmup": 200, "weight_decay": 0.05,
 			"eval_every": 500, "ckpt_every": 500, "probe_train": 20000},
