@@ -10,9 +10,9 @@ package experiments
 //
 //	go run ./cmd/train -exp clip-fmnist
 //
-// Wall time on the 2-core reference machine (go backend): 6 min 21 s for 1500 steps,
-// measured 2026-11-28 on a shared machine (load 10-11). Result: zero-shot test accuracy
-// 0.866 (top-5 0.996, chance 0.1); per class in docs/results/clip.md.
+// Wall time on the 2-core reference machine (go backend, alone): 2 min 36 s for 1500
+// steps, measured 2026-11-28. Result: zero-shot test accuracy 0.870 (top-5 0.997,
+// chance 0.1); per class in docs/results/clip.md.
 
 import (
 	"path/filepath"
@@ -29,7 +29,7 @@ func init() {
 	Register(&Experiment{
 		Name:        "clip-fmnist",
 		Description: "CLIP on Fashion-MNIST: captions from labels, zero-shot test accuracy with \"a photo of a {class}\"",
-		Wall:        "6 min (shared machine)",
+		Wall:        "3 min",
 		Params: append([]Param{
 			{"data_dir", fmnist.DefaultDir, "Fashion-MNIST directory"},
 			{"train_size", 0, "use only the first N training images (0: all)"},
