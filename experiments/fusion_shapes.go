@@ -14,10 +14,10 @@ package experiments
 //
 // hidden=0 is the chapter's ViT+BERT example as written: concatenation and a linear
 // classifier, which can only add an image score and a text score and so cannot tell a
-// match from a mismatch. Wall time on the 2-core reference machine (go backend): 9-11 min
-// per run of 4000 steps, measured 2026-11-28 on a shared machine (load 8-11). Test
-// accuracy (chance 0.5): early 0.776, early linear 0.508, late 0.645, hybrid 0.753; the
-// table with accuracy per kind of example is in docs/results/clip.md.
+// match from a mismatch. Wall time on the 2-core reference machine (go backend, alone):
+// 3-4 min per run of 4000 steps, measured 2026-11-28. Test accuracy (chance 0.5): early
+// 0.787, early linear 0.510, late 0.647, hybrid 0.754; the table with accuracy per kind
+// of example is in docs/results/clip.md.
 
 import (
 	"fmt"
@@ -41,7 +41,7 @@ func init() {
 	Register(&Experiment{
 		Name:        "fusion-shapes",
 		Description: "early / late / hybrid fusion (-set fusion=...) on shapes caption-image matching with hard negatives",
-		Wall:        "10 min per strategy (shared machine)",
+		Wall:        "3-4 min per strategy",
 		Params: append(PairParams(),
 			Param{"fusion", string(fusion.Hybrid), "where the modalities meet: early (concatenation + classifier), " +
 				"late (per-modality predictions combined), hybrid (cross-attention, then an MLP)"},
