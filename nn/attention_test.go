@@ -8,6 +8,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 // eye returns the n×n identity followed by copies more identities side by side:
@@ -104,7 +105,7 @@ func TestAttentionHandComputed(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			fusedOnGoForTests = m.fused
 			defer func() { fusedOnGoForTests = false }()
-			out := run(t, identityAttentionStore(t, 2, false), func(scope *model.Scope, in []*Node) []*Node {
+			out := testbackend.Run(t, identityAttentionStore(t, 2, false), func(scope *model.Scope, in []*Node) []*Node {
 				scope.SetTraining(in[0].Graph(), m.training)
 				y, _ := SelfAttention(scope.In("attn"), AttentionConfig{Heads: 1}, in[0], nil, m.coefficients)
 				return []*Node{y}
@@ -143,7 +144,7 @@ func TestSelfAttentionValues(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			fusedOnGoForTests = m.fused
 			defer func() { fusedOnGoForTests = false }()
-			outs := run(t, identityAttentionStore(t, 4, false), func(scope *model.Scope, in []*Node) []*Node {
+			outs := testbackend.Run(t, identityAttentionStore(t, 4, false), func(scope *model.Scope, in []*Node) []*Node {
 				scope.SetTraining(in[0].Graph(), m.training)
 				y, coef := SelfAttention(scope.In("attn"), AttentionConfig{Heads: heads}, in[0], in[1], m.coefficients)
 				if coef == nil {
@@ -186,7 +187,7 @@ func TestCrossAttentionValues(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			fusedOnGoForTests = m.fused
 			defer func() { fusedOnGoForTests = false }()
-			outs := run(t, identityAttentionStore(t, 4, true), func(scope *model.Scope, in []*Node) []*Node {
+			outs := testbackend.Run(t, identityAttentionStore(t, 4, true), func(scope *model.Scope, in []*Node) []*Node {
 				scope.SetTraining(in[0].Graph(), m.training)
 				y, _ := MultiHeadAttention(scope.In("attn"), AttentionConfig{Heads: 2}, in[0], in[1], in[2], m.coefficients)
 				return []*Node{y}

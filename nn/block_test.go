@@ -10,6 +10,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 // randTokens returns a [batch][tokens][dim] array of normal values.
@@ -42,7 +43,7 @@ func flat3(x [][][]float32) []float32 {
 func TestEncoderShapesAndScopes(t *testing.T) {
 	store := model.NewStore()
 	cfg := EncoderConfig{BlockConfig: BlockConfig{Heads: 2, MLPDim: 16, ReturnAttention: true}, Depth: 3}
-	outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+	outs := testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 		y, attns := Encoder(scope.In("encoder"), cfg, in[0], nil)
 		return append([]*Node{y}, attns...)
 	}, randTokens(1, 2, 5, 8))
@@ -83,7 +84,7 @@ func TestBlockIdentityWithZeroProjections(t *testing.T) {
 		setVar(t, store, "/block/attn/to_out/dense/biases", make([]float32, 8))
 		setVar(t, store, "/block/mlp/fc2/dense/weights", make2D(32, 8))
 		setVar(t, store, "/block/mlp/fc2/dense/biases", make([]float32, 8))
-		outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+		outs := testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 			scope.SetTraining(in[0].Graph(), training)
 			y, _ := Block(scope.In("block"), BlockConfig{Heads: 2}, in[0], nil)
 			return []*Node{y}
@@ -108,7 +109,7 @@ func TestBlockDropoutOnlyInTraining(t *testing.T) {
 	x := randTokens(3, 4, 6, 8)
 	store := model.NewStore()
 	block := func(cfg BlockConfig, training bool) []float32 {
-		outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+		outs := testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 			scope.SetTraining(in[0].Graph(), training)
 			y, _ := Block(scope.In("block"), cfg, in[0], nil)
 			return []*Node{y}
@@ -137,7 +138,7 @@ func TestDropPathScaling(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, training := range []bool{true, false} {
-		outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+		outs := testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 			scope.SetTraining(in[0].Graph(), training)
 			return []*Node{DropPath(scope, in[0], rate)}
 		}, ones)

@@ -8,13 +8,14 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 func TestPrependCLS(t *testing.T) {
 	store := model.NewStore()
 	setVar(t, store, "/cls/token", []float32{1, 2, 3})
 	x := [][][]float32{{{4, 5, 6}, {7, 8, 9}}, {{10, 11, 12}, {13, 14, 15}}}
-	outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+	outs := testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 		return []*Node{PrependCLS(scope.In("cls"), in[0]), PrependMask(in[1])}
 	}, x, [][]int32{{1, 0}, {1, 1}})
 	if got := outs[0].Shape().Dimensions; !slices.Equal(got, []int{2, 3, 3}) {
@@ -36,7 +37,7 @@ func TestViTInit(t *testing.T) {
 	for i := range x {
 		x[i] = make([]float32, 256)
 	}
-	run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+	testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 		scope = scope.WithInitializer(ViTInit(scope))
 		h := Dense(scope.In("fc"), in[0], true, 128)
 		return []*Node{Dense(scope.In("head").WithInitializer(ZeroInit), h, true, 10)}
@@ -66,7 +67,7 @@ func TestViTInit(t *testing.T) {
 func TestLecunNormalInit(t *testing.T) {
 	store := model.NewStore()
 	x := [][]float32{make([]float32, 64)}
-	run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+	testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 		return []*Node{Dense(scope.In("fc").WithInitializer(LecunNormalInit(scope)), in[0], true, 512)}
 	}, x)
 	w := tensors.MustCopyFlatData[float32](store.GetVariable("/fc/dense/weights").MustValue())

@@ -13,24 +13,6 @@ import (
 // testBackend is the pure-Go backend every test and benchmark here runs on, created once.
 var testBackend = testbackend.Go
 
-// run builds fn over store (a new one when nil), executes it on inputs and returns
-// its outputs.
-func run(t *testing.T, store *model.Store, fn func(scope *model.Scope, in []*Node) []*Node, inputs ...any) []*tensors.Tensor {
-	t.Helper()
-	if store == nil {
-		store = model.NewStore()
-	}
-	exec, err := model.NewExec(testBackend(), store, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Exec(inputs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // runErr is run for graphs expected to fail: it returns the error.
 func runErr(t *testing.T, fn func(scope *model.Scope, in []*Node) []*Node, inputs ...any) error {
 	t.Helper()

@@ -7,12 +7,13 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 // scalarOf runs fn on the inputs and returns its scalar output.
 func scalarOf(t *testing.T, fn func(in []*Node) *Node, inputs ...any) float64 {
 	t.Helper()
-	outs := run(t, nil, func(_ *model.Scope, in []*Node) []*Node { return []*Node{fn(in)} }, inputs...)
+	outs := testbackend.Run(t, nil, func(_ *model.Scope, in []*Node) []*Node { return []*Node{fn(in)} }, inputs...)
 	return float64(flat(t, outs[0])[0])
 }
 
@@ -74,7 +75,7 @@ func TestTripletMarginHandComputed(t *testing.T) {
 // TestNormalizeL2 checks unit rows, a zero row kept at zero, and a finite gradient at
 // the zero row.
 func TestNormalizeL2(t *testing.T) {
-	outs := run(t, nil, func(_ *model.Scope, in []*Node) []*Node {
+	outs := testbackend.Run(t, nil, func(_ *model.Scope, in []*Node) []*Node {
 		y := NormalizeL2(in[0], -1, 0)
 		loss := ReduceAllSum(Mul(y, in[1]))
 		return []*Node{y, Gradient(loss, in[0])[0]}

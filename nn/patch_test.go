@@ -7,6 +7,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 // TestPatchEmbedHandComputed embeds a 4x4 one-channel image with values 0..15 in 2x2
@@ -27,7 +28,7 @@ func TestPatchEmbedHandComputed(t *testing.T) {
 			store := model.NewStore()
 			setVar(t, store, "/patch_embed/dense/weights", [][]float32{{1}, {2}, {3}, {4}})
 			setVar(t, store, "/patch_embed/dense/biases", []float32{0.5})
-			outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+			outs := testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 				return []*Node{fn(scope.In("patch_embed"), in[0], 2, 1)}
 			}, image)
 			if got := outs[0].Shape().Dimensions; !slices.Equal(got, []int{1, 4, 1}) {
@@ -61,7 +62,7 @@ func TestPatchifyRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	outs := run(t, nil, func(_ *model.Scope, in []*Node) []*Node {
+	outs := testbackend.Run(t, nil, func(_ *model.Scope, in []*Node) []*Node {
 		x := Reshape(in[0], batch, h, w, c)
 		patches := Patchify(x, p)
 		return []*Node{patches, Unpatchify(patches, p, h/p, w/p)}

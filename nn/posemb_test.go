@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 // flat64 flattens a float64 matrix.
@@ -53,7 +54,7 @@ func TestSinCos2DHandComputed(t *testing.T) {
 	assertClose64(t, "1x2 dim 8, token 1", got[1], []float64{
 		0.8414709848, 0.0099998333, 0.5403023059, 0.9999500004, 0, 0, 1, 1}, 1e-9)
 
-	outs := run(t, nil, func(_ *model.Scope, in []*Node) []*Node {
+	outs := testbackend.Run(t, nil, func(_ *model.Scope, in []*Node) []*Node {
 		return []*Node{SinCos2D(in[0].Graph(), dtypes.Float32, 2, 2, 4)}
 	}, []float32{0})
 	assertClose(t, "graph constant", flat(t, outs[0]),
@@ -113,7 +114,7 @@ func TestLearnedPosEmbeddingInterpolation(t *testing.T) {
 			want = append(want, v)
 		}
 	}
-	outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+	outs := testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 		g := in[0].Graph()
 		same := LearnedPosEmbedding(scope.In("pos_embed"), g, dtypes.Float32, 2, 2, 1)
 		resized := LearnedPosEmbedding(scope.Shared("pos_embed"), g, dtypes.Float32, 4, 3, 1)
@@ -132,7 +133,7 @@ func TestLearnedPosEmbeddingInterpolation(t *testing.T) {
 // TestLearnedPosEmbeddingInit checks the fresh table: truncated normal with stddev
 // about 0.02 (truncation at 2σ lowers it to 0.88·0.02) and no value beyond 0.04.
 func TestLearnedPosEmbeddingInit(t *testing.T) {
-	outs := run(t, nil, func(scope *model.Scope, in []*Node) []*Node {
+	outs := testbackend.Run(t, nil, func(scope *model.Scope, in []*Node) []*Node {
 		return []*Node{LearnedPosEmbedding(scope.In("pos_embed"), in[0].Graph(), dtypes.Float32, 16, 16, 64)}
 	}, []float32{0})
 	v := flat(t, outs[0])

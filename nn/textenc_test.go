@@ -7,6 +7,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 // padded returns the sentences as ids and int32 masks padded with [PAD]=0 to length.
@@ -37,7 +38,7 @@ func TestTextEncoderPaddingInvariance(t *testing.T) {
 				var refPooled, refTokens []float32
 				for _, length := range []int{6, 9, 16} {
 					ids, mask := padded(sentences, length)
-					outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+					outs := testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 						enc := TextEncoder(scope.In("text"), cfg, in[0], in[1])
 						return []*Node{enc.Pooled, enc.Tokens}
 					}, ids, mask)
@@ -67,7 +68,7 @@ func TestTextEncoderBoolMask(t *testing.T) {
 	boolMask := [][]bool{{true, true, true, false, false}}
 	store := model.NewStore()
 	encode := func(m any) []float32 {
-		outs := run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+		outs := testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 			return []*Node{TextEncoder(scope.In("text"), cfg, in[0], in[1]).Pooled}
 		}, ids, m)
 		return flat(t, outs[0])

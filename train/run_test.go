@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,7 +165,7 @@ func TestRunTrainsAndWritesFiles(t *testing.T) {
 			trainSteps = append(trainSteps, l.Step)
 		}
 	}
-	if want := []int{5, 10, 15, 20, 25, 30, 35, 40}; !equalInts(trainSteps, want) {
+	if want := []int{5, 10, 15, 20, 25, 30, 35, 40}; !slices.Equal(trainSteps, want) {
 		t.Errorf("train lines at steps %v, want %v", trainSteps, want)
 	}
 	if splits["eval"] != 4 || splits["test"] != 1 {
@@ -227,7 +228,7 @@ func TestResumeIsExact(t *testing.T) {
 			trainSteps = append(trainSteps, l.Step)
 		}
 	}
-	if want := []int{5, 10, 15, 20, 25, 30, 35, 40}; !equalInts(trainSteps, want) {
+	if want := []int{5, 10, 15, 20, 25, 30, 35, 40}; !slices.Equal(trainSteps, want) {
 		t.Errorf("train lines after resume at steps %v, want %v", trainSteps, want)
 	}
 }
@@ -307,16 +308,4 @@ func TestResumeRejectsDamagedCheckpoint(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

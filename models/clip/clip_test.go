@@ -3,6 +3,7 @@ package clip
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ func TestShapesAndLogits(t *testing.T) {
 			out := exec.MustExec(images, ids, mask)
 			want := [][]int{{3, cfg.ImageWidth()}, {3, cfg.Text.Dim}, {3, cfg.EmbedDim}, {3, cfg.EmbedDim}, {}, {3, 3}}
 			for i, w := range want {
-				if got := out[i].Shape().Dimensions; !equalInts(got, w) {
+				if got := out[i].Shape().Dimensions; !slices.Equal(got, w) {
 					t.Errorf("%s/%s: output %d shape %v, want %v", name, pool, i, got, w)
 				}
 			}
@@ -194,16 +195,4 @@ func TestTrainingSmoke(t *testing.T) {
 				name, first, last, math.Log(8))
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -10,6 +10,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 // TestCrossModalAttentionValues compares CrossModalAttention with its definition
@@ -28,9 +29,9 @@ func TestCrossModalAttentionValues(t *testing.T) {
 	inputs := []any{tensors.FromFlatDataAndDimensions(img, b, ni, imgDim), tensors.FromFlatDataAndDimensions(txt, b, nt, txtDim),
 		tensors.FromFlatDataAndDimensions(mask, b, ni)}
 	store := model.NewStore()
-	run(t, store, fn, inputs...)
+	testbackend.Run(t, store, fn, inputs...)
 	randomizeVariables(t, store, 13)
-	out := run(t, store, fn, inputs...)
+	out := testbackend.Run(t, store, fn, inputs...)
 	if got := out[0].Shape().Dimensions; !slices.Equal(got, []int{b, nt, cfg.HiddenDim}) {
 		t.Fatalf("output shape %v, want [%d %d %d]", got, b, nt, cfg.HiddenDim)
 	}

@@ -8,28 +8,12 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 var testBackend = testbackend.Go
-
-// run builds fn over store, executes it on inputs and returns its outputs.
-func run(t *testing.T, store *model.Store, fn func(scope *model.Scope, in []*Node) []*Node, inputs ...any) []*tensors.Tensor {
-	t.Helper()
-	exec, err := model.NewExec(testBackend(), store, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer exec.Finalize()
-	out, err := exec.Exec(inputs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // randomizeVariables gives every float variable of store (the RNG state excluded)
 // values from N(0, 0.5²) with offsets, so biases and LayerNorm gains are not the

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/nn"
 )
@@ -54,7 +55,7 @@ func pairBatch() []any {
 func TestMatchShapes(t *testing.T) {
 	for _, tokens := range []string{TokensPooled, TokensAll} {
 		cfg := tinyMatch("v9", tokens)
-		out := run(t, model.NewStore(), func(scope *model.Scope, in []*Node) []*Node {
+		out := testbackend.Run(t, model.NewStore(), func(scope *model.Scope, in []*Node) []*Node {
 			o := Match(scope, cfg, in[0], in[1], in[2])
 			return []*Node{o.ImageFeatures, o.TextFeatures, o.Logits(), o.PairScores(), o.Loss(), o.LogitScale}
 		}, pairBatch()...)
@@ -99,7 +100,7 @@ func TestSameEncodersAcrossVersions(t *testing.T) {
 		store := model.NewStore()
 		store.SetParam(model.ParamInitialSeed, int64(5))
 		cfg := tinyMatch(version, TokensPooled)
-		run(t, store, func(scope *model.Scope, in []*Node) []*Node {
+		testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
 			return []*Node{Match(scope, cfg, in[0], in[1], in[2]).Loss()}
 		}, pairBatch()...)
 		values[version] = map[string][]float64{}

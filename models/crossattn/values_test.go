@@ -8,6 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
 // The value tests compare the versions whose code the chapter prints (v0, v2, v3, v8,
@@ -43,9 +44,9 @@ func runVersion(t *testing.T, name string) *versionCase {
 	inputs := []any{tensors.FromFlatDataAndDimensions(img, vb, vni, vdim),
 		tensors.FromFlatDataAndDimensions(txt, vb, vnt, vdim), tensors.FromFlatDataAndDimensions(valueMask, vb, vnt)}
 	store := model.NewStore()
-	run(t, store, fn, inputs...)
+	testbackend.Run(t, store, fn, inputs...)
 	randomizeVariables(t, store, 11)
-	out := run(t, store, fn, inputs...)
+	out := testbackend.Run(t, store, fn, inputs...)
 	c := &versionCase{t: t, store: store}
 	io, to := flat(t, out[0]), flat(t, out[1])
 	for e := range vb {

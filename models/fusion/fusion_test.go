@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func TestShapes(t *testing.T) {
 			t.Fatalf("%s: %d outputs, want %d", tc.kind, len(out), len(want))
 		}
 		for i, w := range want {
-			if got := out[i].Shape().Dimensions; !equalInts(got, w) {
+			if got := out[i].Shape().Dimensions; !slices.Equal(got, w) {
 				t.Errorf("%s (hidden %d): output %d shape %v, want %v", tc.kind, tc.hidden, i, got, w)
 			}
 		}
@@ -181,16 +182,4 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%s: Validate() = %v, want a one-line error", name, err)
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package mae
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
@@ -26,22 +27,6 @@ func tinyConfig(pool vit.Pooling, channels int) Config {
 	return Config{Encoder: enc, DecoderDim: 8, DecoderDepth: 1, DecoderHeads: 2, DecoderMLPDim: 16, MaskRatio: DefaultMaskRatio}
 }
 
-func exec1[F model.ExecGraphFn](t *testing.T, store *model.Store, fn F, inputs ...any) []*tensors.Tensor {
-	t.Helper()
-	if store == nil {
-		store = model.NewStore()
-	}
-	e, err := model.NewExec(backend, store, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := e.Exec(inputs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func randomFloats(seed uint64, n int) []float32 {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	x := make([]float32, n)
@@ -56,7 +41,7 @@ func randomFloats(seed uint64, n int) []float32 {
 func TestPatchifyRoundTrip(t *testing.T) {
 	const b, h, p, c = 2, 8, 2, 3
 	x := randomFloats(1, b*h*h*c)
-	out := exec1(t, nil, func(_ *model.Scope, img *Node) []*Node {
+	out := testbackend.Run(t, nil, func(_ *model.Scope, img *Node) []*Node {
 		patches := Patchify(img, p)
 		return []*Node{patches, Unpatchify(patches, p, h/p)}
 	}, tensors.FromFlatDataAndDimensions(x, b, h, h, c))
@@ -82,7 +67,7 @@ func TestPatchifyRoundTrip(t *testing.T) {
 func TestRandomMaskingHandMade(t *testing.T) {
 	x := [][][]float32{{{10}, {11}, {12}, {13}}}
 	noise := [][]float32{{0.5, 0.1, 0.9, 0.3}}
-	out := exec1(t, nil, func(_ *model.Scope, x, noise *Node) []*Node {
+	out := testbackend.Run(t, nil, func(_ *model.Scope, x, noise *Node) []*Node {
 		m := RandomMasking(x, noise, 2)
 		return []*Node{m.Kept, m.Mask, m.IDsKeep, m.IDsShuffle, m.IDsRestore}
 	}, x, noise)
@@ -115,7 +100,7 @@ func TestRandomMaskingRandom(t *testing.T) {
 	const b, L, d, keep = 3, 16, 2, 4
 	x := randomFloats(2, b*L*d)
 	noise := randomFloats(3, b*L)
-	out := exec1(t, nil, func(_ *model.Scope, x, noise *Node) []*Node {
+	out := testbackend.Run(t, nil, func(_ *model.Scope, x, noise *Node) []*Node {
 		m := RandomMasking(x, noise, keep)
 		removed := GatherTokens(x, Slice(m.IDsShuffle, AxisRange(), AxisRange(keep)))
 		restored := GatherTokens(Concatenate([]*Node{m.Kept, removed}, 1), m.IDsRestore)
@@ -153,7 +138,7 @@ func TestLossMaskedOnly(t *testing.T) {
 		mask[i] = 1
 	}
 	lossOf := func(pred []float32) float32 {
-		out := exec1(t, nil, func(_ *model.Scope, img, pred, mask *Node) *Node {
+		out := testbackend.Run(t, nil, func(_ *model.Scope, img, pred, mask *Node) *Node {
 			l, _ := ForwardLoss(cfg, img, pred, mask)
 			return l
 		}, tensors.FromFlatDataAndDimensions(make([]float32, 64), 1, 8, 8, 1),
@@ -184,7 +169,7 @@ func TestLossMaskedOnly(t *testing.T) {
 // TestNormPixTarget: the patch [1 2 3 4] normalises with mean 2.5 and unbiased
 // variance 5/3, as torch's var does.
 func TestNormPixTarget(t *testing.T) {
-	out := exec1(t, nil, func(_ *model.Scope, p *Node) *Node { return NormalizePatches(p) }, [][][]float32{{{1, 2, 3, 4}}})
+	out := testbackend.Run(t, nil, func(_ *model.Scope, p *Node) *Node { return NormalizePatches(p) }, [][][]float32{{{1, 2, 3, 4}}})
 	got := tensors.MustCopyFlatData[float32](out[0])
 	s := math.Sqrt(5.0/3 + normPixEpsilon)
 	for i, v := range []float64{-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s} {
@@ -201,7 +186,7 @@ func TestForwardShapes(t *testing.T) {
 		cfg := tinyConfig(pool, 3)
 		cfg.NormPixLoss = pool == vit.PoolGAP
 		x := randomFloats(4, 2*8*8*3)
-		out := exec1(t, nil, func(scope *model.Scope, img *Node) []*Node {
+		out := testbackend.Run(t, nil, func(scope *model.Scope, img *Node) []*Node {
 			o := Forward(scope, cfg, img, nil)
 			recon, pasted := Reconstruct(cfg, img, o.Pred, o.Mask)
 			return []*Node{o.Latent, o.Pred, o.Target, o.Mask, o.IDsRestore, o.Loss, recon, pasted,
@@ -213,7 +198,7 @@ func TestForwardShapes(t *testing.T) {
 		}
 		want := [][]int{{2, latent, 16}, {2, 16, 12}, {2, 16, 12}, {2, 16}, {2, 16}, {}, {2, 8, 8, 3}, {2, 8, 8, 3}, {2, 16}}
 		for i, w := range want {
-			if got := out[i].Shape().Dimensions; !equalInts(got, w) {
+			if got := out[i].Shape().Dimensions; !slices.Equal(got, w) {
 				t.Errorf("%s: output %d shape %v, want %v", pool, i, got, w)
 			}
 		}
@@ -287,16 +272,4 @@ func TestTrainingSmoke(t *testing.T) {
 	if !(last < 0.7*first) {
 		t.Errorf("loss %.4f -> %.4f in 10 steps; want a fall to below 0.7 of the start", first, last)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

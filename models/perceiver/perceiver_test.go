@@ -3,6 +3,7 @@ package perceiver
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,22 +17,6 @@ import (
 )
 
 var backend = testbackend.Go()
-
-func run[F model.ExecGraphFn](t *testing.T, store *model.Store, fn F, inputs ...any) []*tensors.Tensor {
-	t.Helper()
-	if store == nil {
-		store = model.NewStore()
-	}
-	e, err := model.NewExec(backend, store, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := e.Exec(inputs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 func setVar(t *testing.T, store *model.Store, path string, value any) {
 	t.Helper()
@@ -98,9 +83,9 @@ func TestCrossAttendHandComputed(t *testing.T) {
 			y, coef := CrossAttend(scope.In("cross"), cfg, lat, in, mask)
 			return []*Node{y, coef}
 		}
-		run(t, store, fn, latent, inputs, tc.mask) // creates the variables.
+		testbackend.Run(t, store, fn, latent, inputs, tc.mask) // creates the variables.
 		identityAttention(t, store)
-		out := run(t, store, fn, latent, inputs, tc.mask) // a new graph reads the new values.
+		out := testbackend.Run(t, store, fn, latent, inputs, tc.mask) // a new graph reads the new values.
 		close32(t, tc.name+": output", tensors.MustCopyFlatData[float32](out[0]), tc.want, 1e-5)
 		close32(t, tc.name+": coefficients", tensors.MustCopyFlatData[float32](out[1]), tc.wc, 1e-5)
 	}
@@ -156,7 +141,7 @@ func TestWeightSharing(t *testing.T) {
 		store := model.NewStore()
 		store.SetParam(model.ParamInitialSeed, int64(1))
 		cfg := Config{NumLatents: 4, LatentDim: 8, LatentHeads: 2, CrossDimHead: 8, Depth: 1, Repeats: repeats, ShareWeights: share}
-		out := run(t, store, func(scope *model.Scope, in *Node) *Node {
+		out := testbackend.Run(t, store, func(scope *model.Scope, in *Node) *Node {
 			l, _ := Encode(scope, cfg, in, nil)
 			return l
 		}, tensors.FromFlatDataAndDimensions(x, 2, 5, 3))
@@ -220,7 +205,7 @@ func TestFourierFeatures(t *testing.T) {
 func TestShapes(t *testing.T) {
 	cfg := Config{NumLatents: 4, LatentDim: 8, LatentHeads: 2, CrossDimHead: 8, Depth: 1, Repeats: 2, Classes: 3, ReturnAttention: true}
 	for _, pos := range []InputConfig{{Positions: PosFourier, MaxFreq: 6, Bands: 3}, {Positions: PosLearned, LearnedDim: 5}} {
-		out := run(t, nil, func(scope *model.Scope, img *Node) []*Node {
+		out := testbackend.Run(t, nil, func(scope *model.Scope, img *Node) []*Node {
 			in := PixelInputs(scope, pos, img)
 			o := Build(scope, cfg, in, nil)
 			io := ClassifyIO(scope.In("io"), o.Latents, 7)
@@ -229,7 +214,7 @@ func TestShapes(t *testing.T) {
 		ch := 1 + pos.Channels(2)
 		want := [][]int{{2, 36, ch}, {2, 4, 8}, {2, 8}, {2, 3}, {2, 7}, {2, 1, 4, 36}, {2, 1, 4, 36}}
 		for i, w := range want {
-			if got := out[i].Shape().Dimensions; !equalInts(got, w) {
+			if got := out[i].Shape().Dimensions; !slices.Equal(got, w) {
 				t.Errorf("%s: output %d shape %v, want %v", pos.Positions, i, got, w)
 			}
 		}
@@ -241,11 +226,11 @@ func TestShapes(t *testing.T) {
 	}
 	ids := [][]int32{{1, 7, 8, 2, 0}, {1, 9, 2, 0, 0}}
 	mask := [][]int32{{1, 1, 1, 1, 0}, {1, 1, 1, 0, 0}}
-	out := run(t, nil, func(scope *model.Scope, img, ids, mask *Node) []*Node {
+	out := testbackend.Run(t, nil, func(scope *model.Scope, img, ids, mask *Node) []*Node {
 		seq, m := Multimodal(scope, MultimodalConfig{Dim: 8, Patch: 4, VocabSize: 10}, img, ids, mask)
 		return []*Node{seq, m}
 	}, tensors.FromFlatDataAndDimensions(make([]float32, 2*8*8*3), 2, 8, 8, 3), ids, mask)
-	if got := out[0].Shape().Dimensions; !equalInts(got, []int{2, 9, 8}) {
+	if got := out[0].Shape().Dimensions; !slices.Equal(got, []int{2, 9, 8}) {
 		t.Errorf("multimodal sequence %v, want [2 9 8] (4 patches + 5 tokens)", got)
 	}
 	gotMask := tensors.MustCopyFlatData[bool](out[1])
@@ -266,7 +251,7 @@ func TestMultimodalModality(t *testing.T) {
 	setVar(t, store, "/image/patch_embed/dense/weights", zeros(48, 8))
 	setVar(t, store, "/image/patch_embed/dense/biases", make([]float32, 8))
 	setVar(t, store, "/text/token_embed/embeddings", zeros(3, 8))
-	out := run(t, store, func(scope *model.Scope, img, ids, mask *Node) *Node {
+	out := testbackend.Run(t, store, func(scope *model.Scope, img, ids, mask *Node) *Node {
 		seq, _ := Multimodal(scope, MultimodalConfig{Dim: 8, Patch: 4, VocabSize: 3}, img, ids, mask)
 		return seq
 	}, tensors.FromFlatDataAndDimensions(make([]float32, 4*4*3), 1, 4, 4, 3), [][]int32{{0}}, [][]int32{{1}})
@@ -338,16 +323,4 @@ func TestBadConfig(t *testing.T) {
 			t.Errorf("InputConfig %+v accepted", c)
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

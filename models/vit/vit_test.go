@@ -2,6 +2,7 @@ package vit
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -42,7 +43,7 @@ func TestShapes(t *testing.T) {
 			t.Fatalf("%s: %d outputs, want %d", pool, len(out), len(want))
 		}
 		for i, w := range want {
-			if got := out[i].Shape().Dimensions; !equal(got, w) {
+			if got := out[i].Shape().Dimensions; !slices.Equal(got, w) {
 				t.Errorf("%s: output %d shape %v, want %v", pool, i, got, w)
 			}
 		}
@@ -104,13 +105,13 @@ func TestPositionInterpolation(t *testing.T) {
 	cfg16.Image = 16
 	exec16 := model.MustNewExec(backend, store, func(scope *model.Scope, x *Node) *Node { return Build(scope, cfg16, x).Encoded })
 	out := exec16.MustExec(tensors.FromFlatDataAndDimensions(make([]float32, 16*16*3), 1, 16, 16, 3))[0]
-	if got := out.Shape().Dimensions; !equal(got, []int{1, 17, 16}) {
+	if got := out.Shape().Dimensions; !slices.Equal(got, []int{1, 17, 16}) {
 		t.Errorf("encoded at 16x16: %v, want [1 17 16]", got)
 	}
 	if store.NumVariables() != before {
 		t.Errorf("running at 16x16 created %d new variables", store.NumVariables()-before)
 	}
-	if s := store.GetVariable("/pos_embed/embeddings").Shape().Dimensions; !equal(s, []int{2, 2, 16}) {
+	if s := store.GetVariable("/pos_embed/embeddings").Shape().Dimensions; !slices.Equal(s, []int{2, 2, 16}) {
 		t.Errorf("stored positional table %v, want the original [2 2 16]", s)
 	}
 }
@@ -196,18 +197,6 @@ func TestPresets(t *testing.T) {
 	if _, err := Preset("B/16", 28, 1); err == nil {
 		t.Error("Preset accepted 28x28 images with 16x16 patches")
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func must(_ any, err error) {
