@@ -77,13 +77,7 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	env.Log("loading Fashion-MNIST from %s", p.String("data_dir"))
-	trainSet, test, err := fmnist.Load(p.String("data_dir"))
-	if err != nil {
-		return nil, err
-	}
-	mean, std := []float32{fmnist.Mean}, []float32{fmnist.Std}
-	d, err := splitImageData(p, trainSet, test, mean, std)
+	d, err := loadFMNIST(env)
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +102,8 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 	if err := tok.Save(filepath.Join(env.Dir, "tokenizer.json")); err != nil {
 		return nil, err
 	}
-	splits := map[string]*PairSplit{"train": imagePairSplit(d.train, captions, mean, std),
-		"eval": imagePairSplit(d.evalSet("eval"), captions, mean, std), "test": imagePairSplit(d.test, captions, mean, std)}
+	splits := map[string]*PairSplit{"train": imagePairSplit(d.train, captions, d.mean, d.std),
+		"eval": imagePairSplit(d.evalSet("eval"), captions, d.mean, d.std), "test": imagePairSplit(d.test, captions, d.mean, d.std)}
 	cfg, err := clipConfig(p, d.train.H, d.train.C, tok.VocabSize(), tok.MaxLen())
 	if err != nil {
 		return nil, err

@@ -41,12 +41,7 @@ func init() {
 }
 
 func buildMAEFMNIST(env *Env) (*train.Task, error) {
-	env.Log("loading Fashion-MNIST from %s", env.P.String("data_dir"))
-	trainSet, test, err := fmnist.Load(env.P.String("data_dir"))
-	if err != nil {
-		return nil, err
-	}
-	d, err := splitImageData(env.P, trainSet, test, []float32{fmnist.Mean}, []float32{fmnist.Std})
+	d, err := loadFMNIST(env)
 	if err != nil {
 		return nil, err
 	}

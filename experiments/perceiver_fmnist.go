@@ -100,12 +100,7 @@ func buildPerceiverFMNIST(env *Env) (*train.Task, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	env.Log("loading Fashion-MNIST from %s", p.String("data_dir"))
-	trainSet, test, err := fmnist.Load(p.String("data_dir"))
-	if err != nil {
-		return nil, err
-	}
-	d, err := splitImageData(p, trainSet, test, []float32{fmnist.Mean}, []float32{fmnist.Std})
+	d, err := loadFMNIST(env)
 	if err != nil {
 		return nil, err
 	}

@@ -60,13 +60,20 @@ func init() {
 	})
 }
 
-func buildFMNIST(env *Env) (*train.Task, error) {
+// loadFMNIST reads Fashion-MNIST from the data_dir parameter and splits it as the
+// train_size, val_size and test_size parameters say, normalised with the dataset's
+// mean and standard deviation.
+func loadFMNIST(env *Env) (*imageData, error) {
 	env.Log("loading Fashion-MNIST from %s", env.P.String("data_dir"))
 	trainSet, test, err := fmnist.Load(env.P.String("data_dir"))
 	if err != nil {
 		return nil, err
 	}
-	d, err := splitImageData(env.P, trainSet, test, []float32{fmnist.Mean}, []float32{fmnist.Std})
+	return splitImageData(env.P, trainSet, test, []float32{fmnist.Mean}, []float32{fmnist.Std})
+}
+
+func buildFMNIST(env *Env) (*train.Task, error) {
+	d, err := loadFMNIST(env)
 	if err != nil {
 		return nil, err
 	}
