@@ -17,8 +17,6 @@ package experiments
 // teaches colour and layout, little shape. Details: docs/results/mae_perceiver.md.
 
 import (
-	"fmt"
-
 	mshapes "github.com/mmdna/mmdna/datasets/shapes"
 	"github.com/mmdna/mmdna/train"
 )
@@ -48,21 +46,6 @@ func shapesWorldParams() []Param {
 		{"shapes_test", 2000, "test images"},
 		{"max_objects", 3, "most objects per image (1-3)"},
 	}
-}
-
-// generateShapes makes the shapes world the parameters describe.
-func generateShapes(env *Env) (*mshapes.World, error) {
-	p := env.P
-	cfg := mshapes.DefaultConfig()
-	cfg.Seed = uint64(p.Int("seed"))
-	cfg.Train, cfg.Val, cfg.Test = p.Int("shapes_train"), p.Int("shapes_val"), p.Int("shapes_test")
-	cfg.Size, cfg.MaxObjects = p.Int("image_size"), p.Int("max_objects")
-	w, err := mshapes.Generate(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("shapes world: %w", err)
-	}
-	env.Log("shapes world: %d/%d/%d images of %dx%d", cfg.Train, cfg.Val, cfg.Test, cfg.Size, cfg.Size)
-	return w, nil
 }
 
 func buildMAEShapes(env *Env) (*train.Task, error) {

@@ -94,7 +94,8 @@ func LoadPairs(env *Env) (*PairData, error) {
 	return d, nil
 }
 
-func loadShapesPairs(env *Env) (*PairData, error) {
+// generateShapes makes the shapes world the parameters describe.
+func generateShapes(env *Env) (*mshapes.World, error) {
 	p := env.P
 	cfg := mshapes.DefaultConfig()
 	cfg.Seed = uint64(p.Int("seed"))
@@ -105,6 +106,14 @@ func loadShapesPairs(env *Env) (*PairData, error) {
 		return nil, fmt.Errorf("shapes world: %w", err)
 	}
 	env.Log("shapes world: %d/%d/%d images of %dx%d, held out: %v", cfg.Train, cfg.Val, cfg.Test, cfg.Size, cfg.Size, cfg.HeldOut)
+	return w, nil
+}
+
+func loadShapesPairs(env *Env) (*PairData, error) {
+	w, err := generateShapes(env)
+	if err != nil {
+		return nil, err
+	}
 	split := func(s *mshapes.Split) *PairSplit {
 		im := s.Images
 		ps := &PairSplit{Name: s.Name, N: im.N, H: im.H, W: im.W, C: im.C, Scenes: s.Scenes,
