@@ -33,6 +33,11 @@ type BlockConfig struct {
 	ReturnAttention bool
 	// NoQKVBias drops the query/key/value projection biases.
 	NoQKVBias bool
+	// Activation is the MLP's non-linearity; "" is the exact GELU (ViT).
+	Activation Activation
+	// Causal lets each token attend only to itself and earlier tokens (text decoders,
+	// OpenAI CLIP's text tower).
+	Causal bool
 }
 
 // attention returns the block's attention configuration.
@@ -64,7 +69,7 @@ func Block(scope *model.Scope, cfg BlockConfig, x, keyMask *Node) (y, attn *Node
 	x = Add(x, DropPath(scope, h, cfg.DropPath))
 
 	h = LayerNorm(scope.In("ln_2"), x, cfg.LayerNormEpsilon)
-	h = MLP(scope.In("mlp"), h, mlpDim, dim, cfg.Dropout)
+	h = MLPActivation(scope.In("mlp"), h, mlpDim, dim, cfg.Dropout, cfg.Activation)
 	x = Add(x, DropPath(scope, h, cfg.DropPath))
 	return x, attn
 }

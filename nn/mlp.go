@@ -5,7 +5,6 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/layers"
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
@@ -17,10 +16,17 @@ import (
 //
 // x: [..., dim]; returns [..., outDim].
 func MLP(scope *model.Scope, x *Node, hidden, outDim int, dropout float64) *Node {
+	return MLPActivation(scope, x, hidden, outDim, dropout, ActGELU)
+}
+
+// MLPActivation is MLP with another activation between the two dense layers (OpenAI
+// CLIP's QuickGELU); the variables are the same.
+// x: [..., dim]; returns [..., outDim].
+func MLPActivation(scope *model.Scope, x *Node, hidden, outDim int, dropout float64, act Activation) *Node {
 	if hidden <= 0 || outDim <= 0 {
 		exceptions.Panicf("nn.MLP: hidden (%d) and outDim (%d) must be positive", hidden, outDim)
 	}
-	h := activation.Gelu(Dense(scope.In("fc1"), x, true, hidden))
+	h := Activate(Dense(scope.In("fc1"), x, true, hidden), act)
 	h = layers.DropoutStatic(scope, h, dropout)
 	y := Dense(scope.In("fc2"), h, true, outDim)
 	return layers.DropoutStatic(scope, y, dropout)

@@ -21,6 +21,13 @@ import (
 // grid. The cls token has no slot here: it carries its own learned vector (PrependCLS),
 // so it is never interpolated.
 func LearnedPosEmbedding(scope *model.Scope, g *Graph, dtype dtypes.DType, gridH, gridW, dim int) *Node {
+	return LearnedPosEmbeddingResized(scope, g, dtype, gridH, gridW, dim, InterpBilinear)
+}
+
+// LearnedPosEmbeddingResized is LearnedPosEmbedding with another resize mode for a
+// table stored at another grid (Hugging Face's ViT resizes with InterpBicubic, timm
+// with InterpBicubicAA).
+func LearnedPosEmbeddingResized(scope *model.Scope, g *Graph, dtype dtypes.DType, gridH, gridW, dim int, mode Interpolation) *Node {
 	if gridH <= 0 || gridW <= 0 || dim <= 0 {
 		exceptions.Panicf("nn.LearnedPosEmbedding: grid %dx%d and dim %d must be positive", gridH, gridW, dim)
 	}
@@ -35,10 +42,10 @@ func LearnedPosEmbedding(scope *model.Scope, g *Graph, dtype dtypes.DType, gridH
 		VariableWithShape("embeddings", shape).NodeValue(g) // [h0, w0, dim]
 	h0, w0 := shape.Dim(0), shape.Dim(1)
 	if h0 != gridH {
-		table = Einsum("ia,abd->ibd", Const(g, CastMatrix(dtype, BilinearMatrix(gridH, h0))), table)
+		table = Einsum("ia,abd->ibd", Const(g, CastMatrix(dtype, InterpolationMatrix(mode, gridH, h0))), table)
 	}
 	if w0 != gridW {
-		table = Einsum("jb,ibd->ijd", Const(g, CastMatrix(dtype, BilinearMatrix(gridW, w0))), table)
+		table = Einsum("jb,ibd->ijd", Const(g, CastMatrix(dtype, InterpolationMatrix(mode, gridW, w0))), table)
 	}
 	return Reshape(table, gridH*gridW, dim)
 }

@@ -18,6 +18,10 @@ const (
 	PoolEOS Pooling = iota
 	// PoolMean averages the tokens where the mask is true.
 	PoolMean
+	// PoolArgmax takes the token at the first position of the largest id: OpenAI
+	// CLIP's pooling, whose end-of-text token has the largest id of the vocabulary
+	// (text.argmax(dim=-1) in clip/model.py).
+	PoolArgmax
 )
 
 // TextEncoderConfig configures TextEncoder. Zero values take the defaults noted.
@@ -47,6 +51,12 @@ type TextEncoderConfig struct {
 	Pooling Pooling
 	// ReturnAttention makes TextEncoder return each block's attention map.
 	ReturnAttention bool
+	// Activation is the MLP's non-linearity; "" is the exact GELU. OpenAI CLIP's text
+	// tower uses ActQuickGELU.
+	Activation Activation
+	// Causal makes each token attend only to itself and earlier tokens (OpenAI CLIP's
+	// text tower, a decoder-style mask); the padding mask still applies.
+	Causal bool
 }
 
 // TextEncoding is what TextEncoder returns.
@@ -108,15 +118,17 @@ func TextEncoder(scope *model.Scope, cfg TextEncoderConfig, ids, mask *Node) Tex
 		BlockConfig: BlockConfig{
 			Heads: cfg.Heads, MLPDim: cfg.MLPDim, Dropout: cfg.Dropout, AttentionDropout: cfg.AttentionDropout,
 			DropPath: cfg.DropPath, LayerNormEpsilon: cfg.LayerNormEpsilon, ReturnAttention: cfg.ReturnAttention,
+			Activation: cfg.Activation, Causal: cfg.Causal,
 		},
 		Depth: cfg.Depth,
 	}, x, keep)
-	return TextEncoding{Pooled: poolTokens(tokens, keep, cfg.Pooling), Tokens: tokens, Attention: attns}
+	return TextEncoding{Pooled: poolTokens(tokens, ids, keep, cfg.Pooling), Tokens: tokens, Attention: attns}
 }
 
 // poolTokens reduces tokens to one vector per sequence.
-// tokens: [batch, len, dim]; keep: [batch, len] bool. Returns [batch, dim].
-func poolTokens(tokens, keep *Node, pooling Pooling) *Node {
+// tokens: [batch, len, dim]; ids: [batch, len] int; keep: [batch, len] bool.
+// Returns [batch, dim].
+func poolTokens(tokens, ids, keep *Node, pooling Pooling) *Node {
 	g := tokens.Graph()
 	batch, seqLen := keep.Shape().Dim(0), keep.Shape().Dim(1)
 	switch pooling {
@@ -124,6 +136,12 @@ func poolTokens(tokens, keep *Node, pooling Pooling) *Node {
 		positions := Iota(g, shapes.Make(dtypes.Int32, batch, seqLen), 1)
 		last := ReduceMax(Where(keep, positions, ZerosLike(positions)), 1) // [batch]
 		pick := ConvertDType(Equal(positions, ExpandAxes(last, 1)), tokens.DType())
+		return ReduceSum(Mul(tokens, ExpandAxes(pick, -1)), 1)
+	case PoolArgmax:
+		// ArgMax returns the first position of the maximum, as torch.argmax does.
+		at := ArgMax(ids, 1, dtypes.Int32) // [batch]
+		positions := Iota(g, shapes.Make(dtypes.Int32, batch, seqLen), 1)
+		pick := ConvertDType(Equal(positions, ExpandAxes(at, 1)), tokens.DType())
 		return ReduceSum(Mul(tokens, ExpandAxes(pick, -1)), 1)
 	case PoolMean:
 		weights := ConvertDType(keep, tokens.DType())

@@ -43,6 +43,9 @@ const (
 	PoolEOS   TextPool = "eos"   // the [EOS] token, as CLIP.
 	PoolMean  TextPool = "mean"  // the mean of the real tokens.
 	PoolFirst TextPool = "first" // the first token ([BOS]), as BERT's [CLS] in the chapter's MultimodalEmbedding.
+	// PoolArgmax takes the token at the largest id, OpenAI CLIP's end-of-text token
+	// (text.argmax(dim=-1)); with CLIP's tokenizer it is the same token as PoolEOS.
+	PoolArgmax TextPool = "argmax"
 )
 
 // DefaultInitLogitScale is CLIP's initial log-scale, log(1/0.07): a temperature of 0.07.
@@ -69,7 +72,7 @@ type Config struct {
 
 	// InitLogitScale is the initial natural log of the scale; 0 means
 	// DefaultInitLogitScale. MaxLogitScale clamps exp(log-scale); 0 means
-	// DefaultMaxLogitScale.
+	// DefaultMaxLogitScale, +Inf no clamp (OpenAI's model at inference).
 	InitLogitScale float64
 	MaxLogitScale  float64
 }
@@ -118,9 +121,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("clip: max logit scale %g: want 0 (default 100) or at least 1", c.MaxLogitScale)
 	}
 	switch c.textPool() {
-	case PoolEOS, PoolMean, PoolFirst:
+	case PoolEOS, PoolMean, PoolFirst, PoolArgmax:
 	default:
-		return fmt.Errorf("clip: text pool %q: want %q, %q or %q", c.TextPool, PoolEOS, PoolMean, PoolFirst)
+		return fmt.Errorf("clip: text pool %q: want %q, %q, %q or %q", c.TextPool, PoolEOS, PoolMean, PoolFirst, PoolArgmax)
 	}
 	return nil
 }
@@ -196,9 +199,13 @@ func EncodeText(scope *model.Scope, cfg Config, ids, mask *Node) (features, embe
 		exceptions.Panicf("%v", err)
 	}
 	tc := cfg.Text
-	tc.Pooling = nn.PoolEOS
-	if cfg.textPool() == PoolMean {
+	switch cfg.textPool() {
+	case PoolMean:
 		tc.Pooling = nn.PoolMean
+	case PoolArgmax:
+		tc.Pooling = nn.PoolArgmax
+	default:
+		tc.Pooling = nn.PoolEOS
 	}
 	enc := nn.TextEncoder(scope.In("text"), tc, ids, mask)
 	features = enc.Pooled
@@ -236,5 +243,8 @@ func LogitScale(scope *model.Scope, cfg Config, g *Graph) *Node {
 		maxScale = DefaultMaxLogitScale
 	}
 	s := scope.In("logit_scale").VariableWithValue("log_scale", float32(init)).NodeValue(g)
+	if math.IsInf(maxScale, 1) {
+		return Exp(s)
+	}
 	return MinScalar(Exp(s), maxScale)
 }

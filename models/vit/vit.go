@@ -53,12 +53,43 @@ type Config struct {
 	// ReturnAttention makes Build return each block's attention map; it costs speed
 	// (and rules out fused attention kernels), so leave it off for training.
 	ReturnAttention bool
+
+	// The switches below describe pretrained architectures (Hugging Face, timm, OpenAI
+	// CLIP); their zero values are mmdna's ViT.
+
+	// LayerNormEpsilon of every LayerNorm; 0 means 1e-6 (the ViT reference and timm;
+	// Hugging Face ViT uses 1e-12, CLIP 1e-5).
+	LayerNormEpsilon float64
+	// Activation of the MLPs; "" is the exact GELU (OpenAI CLIP: nn.ActQuickGELU).
+	Activation nn.Activation
+	// NoQKVBias drops the query/key/value biases (timm's qkv_bias=False).
+	NoQKVBias bool
+	// NoPatchBias drops the patch embedding's bias (OpenAI CLIP's conv1).
+	NoPatchBias bool
+	// PreNorm adds a LayerNorm ("ln_pre") after the positions, before the first block
+	// (OpenAI CLIP's ln_pre, timm's norm_pre).
+	PreNorm bool
+	// ClassToken prepends a cls token with PoolGAP too; the mean then skips it (timm's
+	// global_pool="avg" keeps its class token).
+	ClassToken bool
+	// NormPooled moves the final LayerNorm from every token to the pooled vector
+	// ("fc_norm", timm's default for average pooling).
+	NormPooled bool
+	// Pooler adds Hugging Face ViTModel's pooler, tanh(Dense(pooled)) ("pooler"), to
+	// PreLogits.
+	Pooler bool
+	// PosInterpolation resizes a position table stored for another grid; "" is
+	// bilinear (Hugging Face: bicubic; timm: bicubic_aa).
+	PosInterpolation nn.Interpolation
 }
+
+// HasClassToken reports whether the encoder sees a cls token (PoolCLS, or ClassToken).
+func (c Config) HasClassToken() bool { return c.Pool == PoolCLS || c.ClassToken }
 
 // Tokens returns the number of tokens the encoder sees (patches, plus the cls token).
 func (c Config) Tokens() int {
 	n := (c.Image / c.Patch) * (c.Image / c.Patch)
-	if c.Pool == PoolCLS {
+	if c.HasClassToken() {
 		n++
 	}
 	return n
@@ -79,19 +110,29 @@ func (c Config) Validate() error {
 		return fmt.Errorf("vit: pool %q: want %q or %q", c.Pool, PoolCLS, PoolGAP)
 	case c.Classes < 0:
 		return fmt.Errorf("vit: classes %d must be >= 0", c.Classes)
+	case c.LayerNormEpsilon < 0:
+		return fmt.Errorf("vit: layer_norm_eps %g must be >= 0", c.LayerNormEpsilon)
+	}
+	if _, err := nn.ParseActivation(string(c.Activation)); err != nil {
+		return fmt.Errorf("vit: %w", err)
+	}
+	if _, err := nn.ParseInterpolation(string(c.PosInterpolation)); err != nil {
+		return fmt.Errorf("vit: position %w", err)
 	}
 	return nil
 }
 
 func (c Config) encoder() nn.EncoderConfig {
-	return nn.EncoderConfig{Depth: c.Depth, BlockConfig: nn.BlockConfig{Dim: c.Dim, Heads: c.Heads, MLPDim: c.MLPDim,
-		Dropout: c.Dropout, AttentionDropout: c.AttentionDropout, DropPath: c.DropPath, ReturnAttention: c.ReturnAttention}}
+	return nn.EncoderConfig{Depth: c.Depth, NoFinalNorm: c.NormPooled, BlockConfig: nn.BlockConfig{Dim: c.Dim,
+		Heads: c.Heads, MLPDim: c.MLPDim, Dropout: c.Dropout, AttentionDropout: c.AttentionDropout,
+		DropPath: c.DropPath, ReturnAttention: c.ReturnAttention, LayerNormEpsilon: c.LayerNormEpsilon,
+		Activation: c.Activation, NoQKVBias: c.NoQKVBias}}
 }
 
 // Output holds the named intermediates of Build.
 type Output struct {
 	Patches   *Node   // [batch, patches, dim]: patch embeddings plus positions, before the encoder.
-	Encoded   *Node   // [batch, tokens, dim]: after the encoder's final LayerNorm (cls first if any).
+	Encoded   *Node   // [batch, tokens, dim]: after the encoder's final LayerNorm (cls first if any; no norm with NormPooled).
 	PreLogits *Node   // [batch, dim]: the pooled representation.
 	Logits    *Node   // [batch, classes], nil when Classes == 0.
 	Attention []*Node // per block [batch, heads, tokens, tokens], when ReturnAttention.
@@ -112,7 +153,8 @@ func (o *Output) Named() map[string]*Node {
 
 // Build runs the ViT on images [batch, Image, Image, Channels] (any float dtype,
 // normalised) under scope and returns its intermediates. Variables: "patch_embed",
-// "pos_embed", "cls" (PoolCLS), "encoder/block_NN", "encoder/ln_final", "head".
+// "pos_embed", "cls" (HasClassToken), "ln_pre" (PreNorm), "encoder/block_NN",
+// "encoder/ln_final" (or "fc_norm" with NormPooled), "pooler" (Pooler), "head".
 func Build(scope *model.Scope, cfg Config, images *Node) *Output {
 	if err := cfg.Validate(); err != nil {
 		exceptions.Panicf("%v", err)
@@ -124,6 +166,12 @@ func Build(scope *model.Scope, cfg Config, images *Node) *Output {
 	out := &Output{Patches: Embed(scope, cfg, images)}
 	out.Encoded, out.Attention = EncodeTokens(scope, cfg, out.Patches)
 	out.PreLogits = Pool(cfg, out.Encoded)
+	if cfg.NormPooled {
+		out.PreLogits = nn.LayerNorm(scope.In("fc_norm"), out.PreLogits, cfg.LayerNormEpsilon)
+	}
+	if cfg.Pooler {
+		out.PreLogits = Tanh(nn.Dense(scope.In("pooler"), out.PreLogits, true, cfg.Dim))
+	}
 	if cfg.Classes > 0 {
 		out.Logits = nn.Dense(scope.In("head").WithInitializer(nn.ZeroInit), out.PreLogits, true, cfg.Classes)
 	}
@@ -135,26 +183,40 @@ func Build(scope *model.Scope, cfg Config, images *Node) *Output {
 // interpolated (fine-tuning at another resolution).
 func Embed(scope *model.Scope, cfg Config, images *Node) *Node {
 	embed := scope.In("patch_embed")
-	tokens := nn.PatchEmbed(embed.WithInitializer(nn.LecunNormalInit(embed)), images, cfg.Patch, cfg.Dim) // [b, n, dim]
+	embed = embed.WithInitializer(nn.LecunNormalInit(embed))
+	tokens := nn.Dense(embed, nn.Patchify(images, cfg.Patch), !cfg.NoPatchBias, cfg.Dim) // [b, n, dim]
 	gridH, gridW := images.Shape().Dim(1)/cfg.Patch, images.Shape().Dim(2)/cfg.Patch
-	pos := nn.LearnedPosEmbedding(scope.In("pos_embed"), images.Graph(), tokens.DType(), gridH, gridW, cfg.Dim)
+	pos := nn.LearnedPosEmbeddingResized(scope.In("pos_embed"), images.Graph(), tokens.DType(), gridH, gridW,
+		cfg.Dim, cfg.PosInterpolation)
 	return Add(tokens, ExpandLeftToRank(pos, 3))
 }
 
-// EncodeTokens prepends the cls token (PoolCLS) and runs the encoder.
+// EncodeTokens prepends the cls token (HasClassToken), applies the pre-norm
+// (PreNorm) and runs the encoder.
 // tokens: [batch, n, Dim] -> encoded [batch, n(+1), Dim] and the attention maps.
+//
+// The cls token has no slot in the position table: pretrained models that give it a
+// position embedding are loaded with that embedding added to the token, which is the
+// same function (the sum is all the model ever sees) and keeps the table a grid that
+// interpolates cleanly.
 func EncodeTokens(scope *model.Scope, cfg Config, tokens *Node) (encoded *Node, attn []*Node) {
-	if cfg.Pool == PoolCLS {
+	if cfg.HasClassToken() {
 		tokens = nn.PrependCLS(scope.In("cls"), tokens)
+	}
+	if cfg.PreNorm {
+		tokens = nn.LayerNorm(scope.In("ln_pre"), tokens, cfg.LayerNormEpsilon)
 	}
 	return nn.Encoder(scope.In("encoder"), cfg.encoder(), tokens, nil)
 }
 
 // Pool reads the image representation [batch, Dim] from encoded tokens: the cls
-// token, or the mean of the patch tokens.
+// token, or the mean of the patch tokens (after the cls token, if there is one).
 func Pool(cfg Config, encoded *Node) *Node {
-	if cfg.Pool == PoolCLS {
+	switch {
+	case cfg.Pool == PoolCLS:
 		return Squeeze(Slice(encoded, AxisRange(), AxisElem(0)), 1)
+	case cfg.ClassToken:
+		return ReduceMean(Slice(encoded, AxisRange(), AxisRange(1)), 1)
 	}
 	return ReduceMean(encoded, 1)
 }
