@@ -1,0 +1,80 @@
+// Package weights loads the pretrained models everyone uses into mmdna's model
+// packages and writes mmdna's models back in their layouts: Hugging Face
+// (ViTModel, ViTForImageClassification, CLIPModel), timm's VisionTransformer, OpenAI
+// CLIP / open_clip, and mmdna's own run directories.
+//
+// A layout is data: for each one a table maps every mmdna variable to the tensors it
+// is made of (tower.go, hfvit.go, timm.go, ...), with the conversion between
+// PyTorch's layouts and mmdna's (convert.go). Loading detects the layout from the
+// directory's files and tensor names, reads the configuration from its files (and,
+// where a file is silent, from the tensor shapes, as OpenAI's build_model does),
+// checks every tensor against the table before it reads any, and builds a
+// model.Store whose variables the model packages' Build functions use as they are.
+package weights
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/models/clip"
+	"github.com/mmdna/mmdna/models/vit"
+)
+
+// Layout names a family of files and tensor names.
+type Layout string
+
+// The layouts mmdna reads.
+const (
+	LayoutHFViT      Layout = "hf-vit"      // transformers' ViTModel / ViTForImageClassification
+	LayoutTimmViT    Layout = "timm-vit"    // timm's VisionTransformer
+	LayoutOpenAICLIP Layout = "openai-clip" // OpenAI CLIP's state dict, as open_clip stores it
+	LayoutHFCLIP     Layout = "hf-clip"     // transformers' CLIPModel
+	LayoutRun        Layout = "mmdna-run"   // an mmdna run directory
+)
+
+// Kind says which model package a Spec builds.
+type Kind string
+
+// The model kinds.
+const (
+	KindViT  Kind = "vit"  // models/vit: an image classifier or encoder.
+	KindCLIP Kind = "clip" // models/clip: a dual encoder.
+)
+
+// Spec describes a model: what it takes to build its graph and name its outputs.
+type Spec struct {
+	Kind   Kind        `json:"kind"`
+	ViT    vit.Config  `json:"vit,omitzero"`
+	CLIP   clip.Config `json:"clip,omitzero"`
+	Labels []string    `json:"labels,omitempty"` // class names of a classifier head.
+}
+
+// Model is a loaded model: its description, its weights and where they came from.
+type Model struct {
+	Spec
+	Layout Layout
+	Dir    string
+	// Store holds the variables, at the paths the model packages use with the root
+	// scope (vit.Build(store root scope, ...), clip.Build(...)).
+	Store *model.Store
+	// Notes say what the loader inferred, assumed or ignored, one line each.
+	Notes []string
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func marshalIndent(v any) ([]byte, error) {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
