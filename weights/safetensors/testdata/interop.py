@@ -78,7 +78,7 @@ def parse(blob):
 
 def bits32(t):
     """float32 bits of t's values, as a list of unsigned ints."""
-    return t.float().contiguous().view(torch.int32).numpy().view(np.uint32).tolist()
+    return t.float().reshape(-1).view(torch.int32).numpy().view(np.uint32).tolist()
 
 
 def same(a, b):
@@ -135,11 +135,11 @@ def check(path, expected_path):
         t = torch.frombuffer(bytearray(data[b:e]), dtype=TORCH[dtype], count=count) \
             if count else torch.zeros(0, dtype=TORCH[dtype])
         t = t.reshape(shape)
-        if "bits" in want:
-            src = torch.tensor(np.array(want["bits"], dtype=np.uint32).view(np.int32))
+        if TORCH[dtype].is_floating_point:
+            src = torch.tensor(np.array(want.get("bits", []), dtype=np.uint32).view(np.int32))
             ref = src.view(torch.float32).to(TORCH[dtype]).reshape(shape)
         else:
-            ref = torch.tensor(want["ints"], dtype=TORCH[dtype]).reshape(shape)
+            ref = torch.tensor(want.get("ints", []), dtype=TORCH[dtype]).reshape(shape)
         ok = same(t, ref) if t.is_floating_point() else bool((t == ref).all())
         assert ok, "tensor %s: read %s, torch converts to %s" % (name, t, ref)
         items.append((name, dtype, shape, data[b:e]))
