@@ -127,13 +127,17 @@ func TestViTLayoutsMatchTorch(t *testing.T) {
 		{"timm-token", "BF16", LayoutTimmViT, nil},
 	}
 	images := randomImages(3, 16, 7)
-	for _, c := range cases {
+	args := make([]vitRefArgs, len(cases))
+	for i, c := range cases {
+		args[i] = vitRefArgs{Dir: t.TempDir(), Layout: c.layout, Image: 16, Patch: 4, Depth: 2, Heads: 2, Dim: 16,
+			MLP: 32, Classes: 5, DType: c.dtype, Images: images, Seed: 3 + i}
+	}
+	var refs []vitRefOut
+	pyref.Run(t, pyScript("vit_ref.py"), args, &refs)
+	for i, c := range cases {
 		t.Run(c.layout+"-"+c.dtype, func(t *testing.T) {
-			dir := t.TempDir()
-			var ref vitRefOut
-			pyref.Run(t, pyScript("vit_ref.py"), vitRefArgs{Dir: dir, Layout: c.layout, Image: 16, Patch: 4, Depth: 2,
-				Heads: 2, Dim: 16, MLP: 32, Classes: 5, DType: c.dtype, Images: images, Seed: 3}, &ref)
-			m, err := Load(dir)
+			ref := refs[i]
+			m, err := Load(args[i].Dir)
 			if err != nil {
 				t.Fatal(err)
 			}
