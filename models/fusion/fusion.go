@@ -123,7 +123,7 @@ func Build(scope *model.Scope, cfg Config, images, ids, mask *Node) *Output {
 	tc.Pooling = nn.PoolMean
 	txt := nn.TextEncoder(scope.In("text"), tc, ids, mask)
 	out := &Output{ImageTokens: img.Encoded, TextTokens: txt.Tokens, ImageFeatures: img.PreLogits, TextFeatures: txt.Pooled}
-	scope = scope.WithInitializer(nn.ViTInit(scope))
+	scope = scope.WithInitializer(nn.XavierUniformInit(scope))
 	switch cfg.Kind {
 	case Early:
 		out.Joint = Concatenate([]*Node{out.ImageFeatures, out.TextFeatures}, -1) // [batch, image_dim+text_dim]
