@@ -4,8 +4,9 @@
 // CausalMask, SoftmaxLastAxis), the pre-LN transformer block and encoder, the pre-LN
 // cross-attention block, the MLP, masks (MaskToBool, MaskedMean), patch embedding and
 // patchify, positional embeddings (learnable with interpolation, 2-D and 1-D
-// sine-cosine), the cls token, the ViT reference initialisers, the contrastive
-// losses and the text encoder.
+// sine-cosine), the cls token, the reference initialisers (XavierUniformInit, ...), the
+// contrastive losses, the text encoder, and Branches (a step as k independent
+// subgraphs with shared weights).
 //
 // Functions take the scope first and create their variables under sub-scopes named
 // after the part ("attn", "mlp", "ln_1", "patch_embed", ...). Bad configuration is a
