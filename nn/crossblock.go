@@ -23,16 +23,8 @@ import (
 // [batch, kv_len] bool or int (true/1 = attend) or nil. Returns y: [batch, q_len, dim]
 // and, when cfg.ReturnAttention, the coefficients [batch, heads, q_len, kv_len], else nil.
 func CrossAttentionBlock(scope *model.Scope, cfg BlockConfig, query, context, contextMask *Node) (y, attn *Node) {
-	checkRank("CrossAttentionBlock", "query", query, 3)
 	checkRank("CrossAttentionBlock", "context", context, 3)
-	dim := query.Shape().Dim(-1)
-	if cfg.Dim != 0 && cfg.Dim != dim {
-		exceptions.Panicf("nn.CrossAttentionBlock: config Dim=%d but query has shape %s", cfg.Dim, query.Shape())
-	}
-	mlpDim := cfg.MLPDim
-	if mlpDim <= 0 {
-		mlpDim = 4 * dim
-	}
+	dim, mlpDim := cfg.widths("CrossAttentionBlock", "query", query)
 	ac := cfg.attention()
 	ac.OutDim = dim
 	q := LayerNorm(scope.In("norm"), query, cfg.LayerNormEpsilon)
@@ -43,4 +35,19 @@ func CrossAttentionBlock(scope *model.Scope, cfg BlockConfig, query, context, co
 
 	h = MLP(scope.In("ff"), LayerNorm(scope.In("norm_ff"), x, cfg.LayerNormEpsilon), mlpDim, dim, cfg.Dropout)
 	return Add(x, DropPath(scope, h, cfg.DropPath)), attn
+}
+
+// widths checks x [batch, tokens, dim] against cfg.Dim and returns the token width and
+// the MLP width (cfg.MLPDim, or 4*dim when 0). fn and name label the error.
+func (c BlockConfig) widths(fn, name string, x *Node) (dim, mlpDim int) {
+	checkRank(fn, name, x, 3)
+	dim = x.Shape().Dim(-1)
+	if c.Dim != 0 && c.Dim != dim {
+		exceptions.Panicf("nn.%s: config Dim=%d but %s has shape %s", fn, c.Dim, name, x.Shape())
+	}
+	mlpDim = c.MLPDim
+	if mlpDim <= 0 {
+		mlpDim = 4 * dim
+	}
+	return dim, mlpDim
 }
