@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/datasets"
+	"github.com/mmdna/mmdna/nn"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
 )
@@ -25,7 +26,7 @@ func classifierTask(p *Params, d *imageData, batcher *datasets.ImageBatcher, cla
 	report func(ev *train.Evaluation) error) *train.Task {
 	return &train.Task{
 		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
-			return []*Node{Branches(scope, p.Int("branches"), in[0], classify)}
+			return []*Node{nn.Branches(scope, p.Int("branches"), in[0], classify)}
 		},
 		Loss: loss.SparseCategoricalCrossEntropyLogits,
 		Data: ImageSource{B: batcher},

@@ -26,9 +26,10 @@ func eye(n, copies int) [][]float32 {
 
 // refAttention is multi-head attention with identity projections (q = query,
 // k = v = context, head h reading features [h*d, (h+1)*d)), computed in float64.
-// query: [q_len][dim]; context: [kv_len][dim]; mask: [kv_len] (nil = all).
+// query: [q_len][dim]; context: [kv_len][dim]; mask: [kv_len] (nil = all); with
+// causal, query i reads only keys j <= i.
 // Returns out [q_len][dim] and coefficients [heads][q_len][kv_len].
-func refAttention(query, context [][]float32, mask []bool, heads int, scale float64) ([][]float64, [][][]float64) {
+func refAttention(query, context [][]float32, mask []bool, heads int, scale float64, causal bool) ([][]float64, [][][]float64) {
 	dim := len(query[0])
 	d := dim / heads
 	out := make([][]float64, len(query))
@@ -42,7 +43,7 @@ func refAttention(query, context [][]float32, mask []bool, heads int, scale floa
 			w := make([]float64, len(context))
 			total := 0.0
 			for j, k := range context {
-				if mask != nil && !mask[j] {
+				if (mask != nil && !mask[j]) || (causal && j > i) {
 					continue
 				}
 				s := 0.0
@@ -126,9 +127,9 @@ func TestSelfAttentionValues(t *testing.T) {
 	const heads = 2
 	var want, wantCoef []float32
 	for b := range x {
-		out, coef := refAttention(x[b], x[b], mask[b], heads, 1/math.Sqrt(2))
-		outD, _ := refAttention(x[b], x[b], mask[b], heads, 0.5)
-		outNo, _ := refAttention(x[b], x[b], mask[b], heads, 1)
+		out, coef := refAttention(x[b], x[b], mask[b], heads, 1/math.Sqrt(2), false)
+		outD, _ := refAttention(x[b], x[b], mask[b], heads, 0.5, false)
+		outNo, _ := refAttention(x[b], x[b], mask[b], heads, 1, false)
 		if d := maxDiff(f32(out), f32(outD)); d < 1e-2 {
 			t.Fatalf("batch %d: inputs do not tell 1/sqrt(d) from 1/d scaling (diff %g)", b, d)
 		}
@@ -182,7 +183,7 @@ func TestCrossAttentionValues(t *testing.T) {
 	query := [][][]float32{{{0.2, 1, -0.5, 0.7}, {-1, 0.4, 0.9, 0.1}}}
 	context := [][][]float32{{{1, -0.3, 0.6, 2}, {0.1, 0.8, -1.1, 0.5}, {5, 5, 5, 5}}}
 	mask := [][]int32{{1, 1, 0}}
-	out, _ := refAttention(query[0], context[0], []bool{true, true, false}, 2, 1/math.Sqrt(2))
+	out, _ := refAttention(query[0], context[0], []bool{true, true, false}, 2, 1/math.Sqrt(2), false)
 	for _, m := range attentionModes {
 		t.Run(m.name, func(t *testing.T) {
 			fusedOnGoForTests = m.fused

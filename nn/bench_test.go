@@ -115,6 +115,28 @@ func BenchmarkBlockTrainStep(b *testing.B) {
 	})
 }
 
+// BenchmarkSelfAttentionTrainStep times forward+backward+SGD of SelfAttention alone:
+// without a mask, with the last 10 tokens padded, causal, and causal with padding (the
+// causal mask is one more [tokens, tokens] bias on the scores).
+func BenchmarkSelfAttentionTrainStep(b *testing.B) {
+	for _, c := range []struct {
+		name           string
+		causal, padded bool
+	}{{"plain", false, false}, {"masked", false, true}, {"causal", true, false}, {"causal_masked", true, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			runTrainStep(b, func(scope *model.Scope, x *Node) *Node {
+				var keep *Node
+				if c.padded {
+					keep = LessThan(Iota(x.Graph(), shapes.Make(dtypes.Int32, benchBatch, benchTokens), 1),
+						Scalar(x.Graph(), dtypes.Int32, benchTokens-10))
+				}
+				y, _ := SelfAttention(scope.In("attn"), AttentionConfig{Heads: benchHeads, Causal: c.causal}, x, keep, false)
+				return y
+			})
+		})
+	}
+}
+
 // BenchmarkBlockInference times the forward pass of one block in an inference graph.
 func BenchmarkBlockInference(b *testing.B) {
 	for _, coef := range []bool{false, true} {
@@ -206,7 +228,7 @@ func BenchmarkFusedOps(b *testing.B) {
 			return out
 		}},
 		{"softmax/fused", []int{benchBatch, heads, benchTokens, benchTokens}, func(x *Node) *Node { return Softmax(x, -1) }},
-		{"softmax/decomposed", []int{benchBatch, heads, benchTokens, benchTokens}, func(x *Node) *Node { return softmax(nil, x) }},
+		{"softmax/decomposed", []int{benchBatch, heads, benchTokens, benchTokens}, func(x *Node) *Node { return SoftmaxLastAxis(nil, x) }},
 		{"layernorm/fused", []int{benchBatch, benchTokens, benchDim}, func(x *Node) *Node {
 			one := OnesLike(SliceAxis(SliceAxis(x, 0, AxisRange(0, 1)), 1, AxisRange(0, 1)))
 			gain := Reshape(one, benchDim)

@@ -25,7 +25,7 @@ func PrependCLS(scope *model.Scope, x *Node) *Node {
 // mask: [batch, tokens] bool or int -> [batch, 1+tokens] bool.
 func PrependMask(mask *Node) *Node {
 	checkRank("PrependMask", "mask", mask, 2)
-	mask = maskToBool(mask)
+	mask = MaskToBool(mask)
 	ones := OnesLike(SliceAxis(mask, 1, AxisRange(0, 1)))
 	return Concatenate([]*Node{ones, mask}, 1)
 }

@@ -28,17 +28,17 @@ func TestPrependCLS(t *testing.T) {
 	}
 }
 
-// TestViTInit checks the reference initialisation through Scope.WithInitializer:
+// TestXavierUniformInit checks the reference initialisation through Scope.WithInitializer:
 // dense weights [256, 128] from xavier_uniform, |w| <= sqrt(6/384) = 0.125 with
 // stddev 0.125/sqrt(3) = 0.0722, zero biases, and a zero head with ZeroInit.
-func TestViTInit(t *testing.T) {
+func TestXavierUniformInit(t *testing.T) {
 	store := model.NewStore()
 	x := make([][]float32, 4)
 	for i := range x {
 		x[i] = make([]float32, 256)
 	}
 	testbackend.Run(t, store, func(scope *model.Scope, in []*Node) []*Node {
-		scope = scope.WithInitializer(ViTInit(scope))
+		scope = scope.WithInitializer(XavierUniformInit(scope))
 		h := Dense(scope.In("fc"), in[0], true, 128)
 		return []*Node{Dense(scope.In("head").WithInitializer(ZeroInit), h, true, 10)}
 	}, x)

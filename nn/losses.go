@@ -109,7 +109,7 @@ func NTXent(z1, z2 *Node, temperature float64) *Node {
 	z := NormalizeL2(Concatenate([]*Node{z1, z2}, 0), -1, 0)                      // [2b, dim]
 	sim := DivScalar(DotGeneral(z, []int{1}, nil, z, []int{1}, nil), temperature) // [2b, 2b]
 	// A view is not its own negative.
-	sim = Where(eyeMatrix(g, dtypes.Bool, 2*b), BroadcastToDims(Scalar(g, sim.DType(), maskedValue), 2*b, 2*b), sim)
+	sim = Where(eyeMatrix(g, dtypes.Bool, 2*b), BroadcastToDims(Scalar(g, sim.DType(), MaskedValue), 2*b, 2*b), sim)
 	// The positive of row i is column (i+b) mod 2b.
 	rows := Iota(g, shapes.Make(dtypes.Int32, 2*b, 2*b), 0)
 	cols := Iota(g, shapes.Make(dtypes.Int32, 2*b, 2*b), 1)

@@ -1,8 +1,12 @@
-// Package nn holds the graph building blocks every mmdna model shares: multi-head
-// attention (self and cross, with optional coefficients), the pre-LN transformer block
-// and encoder, the MLP, patch embedding and patchify, positional embeddings (learnable
-// with interpolation, 2-D and 1-D sine-cosine), the cls token, the ViT reference
-// initialisers, the contrastive losses and the text encoder.
+// Package nn holds the graph building blocks every mmdna model shares, and is the one
+// home of the attention pieces: multi-head attention (self and cross, key padding and
+// causal masks, optional coefficients) and its parts (SplitHeads, MergeHeads, KeyBias,
+// CausalMask, SoftmaxLastAxis), the pre-LN transformer block and encoder, the pre-LN
+// cross-attention block, the MLP, masks (MaskToBool, MaskedMean), patch embedding and
+// patchify, positional embeddings (learnable with interpolation, 2-D and 1-D
+// sine-cosine), the cls token, the reference initialisers (XavierUniformInit, ...), the
+// contrastive losses, the text encoder, and Branches (a step as k independent
+// subgraphs with shared weights).
 //
 // Functions take the scope first and create their variables under sub-scopes named
 // after the part ("attn", "mlp", "ln_1", "patch_embed", ...). Bad configuration is a
@@ -25,7 +29,6 @@ package nn
 
 import (
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL reads best unqualified.
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
@@ -58,19 +61,6 @@ func useFused(scope *model.Scope, g *Graph, op, vjpOp compute.OpType) bool {
 		return vjpOp != compute.OpTypeInvalid && backend.Capabilities().Operations[vjpOp]
 	}
 	return true
-}
-
-// maskToBool turns a padding mask into booleans (true = keep). It accepts bool masks
-// as they are and integer masks with 1 for real tokens and 0 for padding.
-// mask: [batch, len]
-func maskToBool(mask *Node) *Node {
-	if mask == nil || mask.DType() == dtypes.Bool {
-		return mask
-	}
-	if !mask.DType().IsInt() {
-		exceptions.Panicf("nn: mask must be bool or an integer dtype, got %s", mask.Shape())
-	}
-	return NotEqual(mask, ScalarZero(mask.Graph(), mask.DType()))
 }
 
 // checkRank panics with a message naming the function and argument when x's rank is not rank.

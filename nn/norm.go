@@ -48,16 +48,3 @@ func layerNormDecomposed(x, gain, offset *Node, epsilon float64) *Node {
 	normalized := Mul(centered, Reciprocal(Sqrt(AddScalar(variance, epsilon))))
 	return Add(Mul(normalized, ExpandLeftToRank(gain, x.Rank())), ExpandLeftToRank(offset, x.Rank()))
 }
-
-// softmax is the softmax over the last axis; it takes the fused op only where useFused
-// allows (never on the go backend, where it is slower, nor in training graphs on
-// backends that cannot differentiate it).
-// logits: [..., n]
-func softmax(scope *model.Scope, logits *Node) *Node {
-	if useFused(scope, logits.Graph(), compute.OpTypeFusedSoftmax, compute.OpTypeInvalid) {
-		return Softmax(logits, -1)
-	}
-	shifted := Sub(logits, StopGradient(ReduceAndKeep(logits, ReduceMax, -1)))
-	e := Exp(shifted)
-	return Div(e, ReduceAndKeep(e, ReduceSum, -1))
-}

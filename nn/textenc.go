@@ -95,7 +95,7 @@ func TextEncoder(scope *model.Scope, cfg TextEncoderConfig, ids, mask *Node) Tex
 	}
 	g := ids.Graph()
 	seqLen := ids.Shape().Dim(1)
-	keep := maskToBool(mask)
+	keep := MaskToBool(mask)
 	dtype := dtypes.Float32
 
 	x := layers.Embedding(scope.In("token_embed").WithInitializer(TruncatedNormalInit(scope, ViTStddev)),
@@ -144,9 +144,7 @@ func poolTokens(tokens, ids, keep *Node, pooling Pooling) *Node {
 		pick := ConvertDType(Equal(positions, ExpandAxes(at, 1)), tokens.DType())
 		return ReduceSum(Mul(tokens, ExpandAxes(pick, -1)), 1)
 	case PoolMean:
-		weights := ConvertDType(keep, tokens.DType())
-		count := Max(ReduceSum(weights, 1), OnesLike(ReduceSum(weights, 1))) // [batch]
-		return Div(ReduceSum(Mul(tokens, ExpandAxes(weights, -1)), 1), ExpandAxes(count, -1))
+		return MaskedMean(tokens, keep, 1)
 	default:
 		exceptions.Panicf("nn.TextEncoder: unknown pooling %d", pooling)
 		return nil

@@ -47,7 +47,7 @@ func ConvEncoder(scope *model.Scope, cfg ConvConfig, images *Node) *Node {
 	if err := cfg.Validate(); err != nil {
 		exceptions.Panicf("%v", err)
 	}
-	scope = scope.WithInitializer(nn.ViTInit(scope))
+	scope = scope.WithInitializer(nn.XavierUniformInit(scope))
 	x := images
 	for i, ch := range cfg.Channels {
 		h, w := x.Shape().Dim(1), x.Shape().Dim(2)

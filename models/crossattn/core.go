@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL reads best unqualified.
 	"github.com/gomlx/gomlx/ml/layers"
@@ -77,6 +76,9 @@ func (c Config) levels() int {
 }
 
 func (c Config) headDim() int { return c.Dim / c.Heads }
+
+// split views features [batch, n, Dim] as the config's heads, [batch, Heads, n, Dim/Heads].
+func (c Config) split(x *Node) *Node { return nn.SplitHeads(x, c.Heads, c.headDim()) }
 
 // Forward runs the version called name under scope (variables go below it).
 //
@@ -154,50 +156,11 @@ func dropout(scope *model.Scope, x *Node, rate float64) *Node {
 	return layers.DropoutStatic(scope, x, rate)
 }
 
-// softmax over the last axis, decomposed: the go backend's fused softmax is slower
-// and has no fused gradient (see package nn).
-func softmax(x *Node) *Node {
-	e := Exp(Sub(x, StopGradient(ReduceAndKeep(x, ReduceMax, -1))))
-	return Div(e, ReduceAndKeep(e, ReduceSum, -1))
-}
-
-// maskedScore is added to the scores of padded keys: exp underflows to exactly 0 and
-// a fully masked row stays finite.
-const maskedScore = -1e9
-
-// keyBias turns a text mask into the additive bias of scores whose last axis runs over
-// the text tokens: [batch, 1, 1, n_txt] (0 keep, maskedScore drop), or nil.
-func keyBias(mask *Node, dtype dtypes.DType) *Node {
-	if mask == nil {
-		return nil
-	}
-	if mask.DType() != dtypes.Bool {
-		mask = NotEqual(mask, ScalarZero(mask.Graph(), mask.DType()))
-	}
-	b, n := mask.Shape().Dim(0), mask.Shape().Dim(1)
-	g := mask.Graph()
-	bias := Where(mask, Zeros(g, shapes.Make(dtype, b, n)), BroadcastToDims(Scalar(g, dtype, maskedScore), b, n))
-	return Reshape(bias, b, 1, 1, n)
-}
-
 // asHeads views [batch, n, dim] as one head, [batch, 1, n, dim].
 func asHeads(x *Node) *Node { return ExpandAxes(x, 1) }
 
 // fromHeads is the inverse of asHeads.
 func fromHeads(x *Node) *Node { return Squeeze(x, 1) }
-
-// splitHeads is the chapter's split_heads: [batch, n, h*d] -> [batch, h, n, d].
-func splitHeads(x *Node, heads int) *Node {
-	b, n, w := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
-	return TransposeAllAxes(Reshape(x, b, n, heads, w/heads), 0, 2, 1, 3)
-}
-
-// mergeHeads is the chapter's transpose(1, 2).reshape(B, N, -1):
-// [batch, h, n, d] -> [batch, n, h*d].
-func mergeHeads(x *Node) *Node {
-	b, h, n, d := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
-	return Reshape(TransposeAllAxes(x, 0, 2, 1, 3), b, n, h*d)
-}
 
 // scores is q·kᵀ·scale (+ bias).
 // q: [batch, h, nq, d]; k: [batch, h, nk, d]; bias: [batch, 1, 1, nk] or nil.
@@ -218,7 +181,7 @@ func weighted(attn, v *Node) *Node {
 // attend is softmax(q·kᵀ·scale + bias)·v with dropout on the weights (rate 0: none).
 // q: [batch, h, nq, d]; k, v: [batch, h, nk, d]. Returns [batch, h, nq, d].
 func attend(scope *model.Scope, q, k, v *Node, scale float64, bias *Node, rate float64) *Node {
-	return weighted(dropout(scope, softmax(scores(q, k, scale, bias)), rate), v)
+	return weighted(dropout(scope, nn.SoftmaxLastAxis(scope, scores(q, k, scale, bias)), rate), v)
 }
 
 // coAttend is the co-attention of v1-v6: one attention matrix, softmax over the text
@@ -227,8 +190,8 @@ func attend(scope *model.Scope, q, k, v *Node, scale float64, bias *Node, rate f
 //	attn = softmax(img·txtᵀ·scale)   image_out = attn·txt   text_out = attnᵀ·img
 //
 // img: [batch, h, n_img, d]; txt: [batch, h, n_txt, d]; bias masks text keys.
-func coAttend(img, txt *Node, scale float64, bias *Node) (imgOut, txtOut *Node) {
-	attn := softmax(scores(img, txt, scale, bias))                               // [b, h, n_img, n_txt]
+func coAttend(scope *model.Scope, img, txt *Node, scale float64, bias *Node) (imgOut, txtOut *Node) {
+	attn := nn.SoftmaxLastAxis(scope, scores(img, txt, scale, bias))             // [b, h, n_img, n_txt]
 	imgOut = weighted(attn, txt)                                                 // [b, h, n_img, d]
 	txtOut = DotGeneral(attn, []int{2}, []int{0, 1}, img, []int{2}, []int{0, 1}) // [b, h, n_txt, d]
 	return imgOut, txtOut
@@ -241,18 +204,4 @@ func gatedFFN(scope *model.Scope, cfg Config, x *Node) *Node {
 	gate := dropout(scope, gelu(linear(scope.At("ff_gate"), x, cfg.ffDim())), cfg.Dropout)
 	value := dropout(scope, gelu(linear(scope.At("ff_value"), x, cfg.ffDim())), cfg.Dropout)
 	return dropout(scope, linear(scope.At("ff_out"), Mul(gate, value), cfg.Dim), cfg.Dropout)
-}
-
-// maskedMean averages tokens [batch, n, dim] over n where mask [batch, n] is true (all
-// tokens when mask is nil). Returns [batch, dim].
-func maskedMean(x, mask *Node) *Node {
-	if mask == nil {
-		return ReduceMean(x, 1)
-	}
-	if mask.DType() != dtypes.Bool {
-		mask = NotEqual(mask, ScalarZero(mask.Graph(), mask.DType()))
-	}
-	w := ConvertDType(mask, x.DType()) // [batch, n]
-	count := Max(ReduceSum(w, 1), OnesLike(ReduceSum(w, 1)))
-	return Div(ReduceSum(Mul(x, ExpandAxes(w, -1)), 1), ExpandAxes(count, -1))
 }

@@ -108,8 +108,8 @@ func Match(scope *model.Scope, cfg MatchConfig, images, ids, mask *Node) *MatchO
 	}
 	out.ImageAttended, out.TextAttended = Forward(scope.At("cross_attention"), cfg.Version, cfg.Attn,
 		out.ImageFeatures, out.TextFeatures, out.TextMask)
-	out.ImageEmbed = nn.NormalizeL2(maskedMean(out.ImageAttended, nil), -1, 0)
-	out.TextEmbed = nn.NormalizeL2(maskedMean(out.TextAttended, out.TextMask), -1, 0)
+	out.ImageEmbed = nn.NormalizeL2(nn.MaskedMean(out.ImageAttended, nil, 1), -1, 0)
+	out.TextEmbed = nn.NormalizeL2(nn.MaskedMean(out.TextAttended, out.TextMask, 1), -1, 0)
 	init := cfg.LogitScale
 	if init == 0 {
 		init = DefaultLogitScale

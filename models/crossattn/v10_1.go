@@ -19,7 +19,6 @@ func modalityQKV(scope *model.Scope, cfg Config, x, y *Node, xIsImage bool) (q, 
 	if !xIsImage {
 		xs, ys = ys, xs
 	}
-	h := cfg.Heads
-	return splitHeads(linear(xs.At("to_q"), x, cfg.Dim), h), splitHeads(linear(ys.At("to_k"), y, cfg.Dim), h),
-		splitHeads(linear(ys.At("to_v"), y, cfg.Dim), h)
+	return cfg.split(linear(xs.At("to_q"), x, cfg.Dim)), cfg.split(linear(ys.At("to_k"), y, cfg.Dim)),
+		cfg.split(linear(ys.At("to_v"), y, cfg.Dim))
 }

@@ -18,6 +18,6 @@ func v10_4(scope *model.Scope, cfg Config, img, txt, txtMask *Node) (*Node, *Nod
 // [batch, 1, n, Dim/Heads].
 func multiQueryQKV(scope *model.Scope, cfg Config, x, y *Node, _ bool) (q, k, v *Node) {
 	d := cfg.headDim()
-	return splitHeads(linear(scope.At("to_q"), x, cfg.Dim), cfg.Heads),
+	return cfg.split(linear(scope.At("to_q"), x, cfg.Dim)),
 		asHeads(linear(scope.At("to_k"), y, d)), asHeads(linear(scope.At("to_v"), y, d))
 }

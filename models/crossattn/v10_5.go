@@ -5,6 +5,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/nn"
 )
 
 // v10_5 is v9 with a three-level hierarchy (prose: "a hierarchical structure in three
@@ -23,7 +24,7 @@ func v10_5(scope *model.Scope, cfg Config, img, txt, txtMask *Node) (*Node, *Nod
 // dropout, as in the dldna v11 file; otherwise once after fusion, with dropout.
 func hierBlock(scope *model.Scope, cfg Config, img, txt, txtMask *Node, qkv qkvFn, outPerLevel bool) (*Node, *Node) {
 	n := cfg.levels()
-	w := softmax(levelWeights(scope, img.Graph(), n, img.DType())) // [levels]
+	w := nn.SoftmaxLastAxis(scope, levelWeights(scope, img.Graph(), n, img.DType())) // [levels]
 	attnNorm, out := scope.At("attn_norm"), scope.At("to_out")
 	var imgSum, txtSum *Node
 	for l := range n {

@@ -23,8 +23,8 @@ func v10_6(scope *model.Scope, cfg Config, img, txt, txtMask *Node) (*Node, *Nod
 // txtOut: [batch, n_txt, dim].
 func addContrastiveSimilarity(scope *model.Scope, cfg Config, imgOut, txtOut, txtMask *Node) (*Node, *Node) {
 	p := scope.At("contrast_proj")
-	zi := nn.NormalizeL2(linear(p, maskedMean(imgOut, nil), cfg.Dim), -1, 0)     // [b, dim]
-	zt := nn.NormalizeL2(linear(p, maskedMean(txtOut, txtMask), cfg.Dim), -1, 0) // [b, dim]
-	s := Reshape(ReduceSum(Mul(zi, zt), -1), -1, 1, 1)                           // [b, 1, 1]
+	zi := nn.NormalizeL2(linear(p, nn.MaskedMean(imgOut, nil, 1), cfg.Dim), -1, 0)     // [b, dim]
+	zt := nn.NormalizeL2(linear(p, nn.MaskedMean(txtOut, txtMask, 1), cfg.Dim), -1, 0) // [b, dim]
+	s := Reshape(ReduceSum(Mul(zi, zt), -1), -1, 1, 1)                                 // [b, 1, 1]
 	return Add(imgOut, s), Add(txtOut, s)
 }

@@ -5,6 +5,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/nn"
 )
 
 // v2 is the chapter's "co-attention + added LN" (code): one LayerNorm ("norm") on
@@ -20,6 +21,6 @@ func v2(scope *model.Scope, cfg Config, img, txt, txtMask *Node) (*Node, *Node) 
 func coAttendNormed(scope *model.Scope, cfg Config, img, txt, txtMask *Node) (*Node, *Node) {
 	norm := scope.At("norm")
 	i, t := layerNorm(norm, img), layerNorm(norm, txt)
-	imgOut, txtOut := coAttend(asHeads(i), asHeads(t), 1/math.Sqrt(float64(cfg.Dim)), keyBias(txtMask, img.DType()))
+	imgOut, txtOut := coAttend(scope, asHeads(i), asHeads(t), 1/math.Sqrt(float64(cfg.Dim)), nn.KeyBias(txtMask, img.DType()))
 	return fromHeads(imgOut), fromHeads(txtOut)
 }

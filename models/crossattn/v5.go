@@ -5,6 +5,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/nn"
 )
 
 // v5 is our reading (the chapter's run list names it and nothing else): its second
@@ -13,7 +14,7 @@ import (
 // with one projection ("proj") applied to both normalised inputs.
 func v5(scope *model.Scope, cfg Config, img, txt, txtMask *Node) (*Node, *Node) {
 	i, t := sharedProjection(scope, cfg, img, txt)
-	imgOut, txtOut := coAttend(asHeads(i), asHeads(t), 1/math.Sqrt(float64(cfg.Dim)), keyBias(txtMask, img.DType()))
+	imgOut, txtOut := coAttend(scope, asHeads(i), asHeads(t), 1/math.Sqrt(float64(cfg.Dim)), nn.KeyBias(txtMask, img.DType()))
 	return fromHeads(imgOut), fromHeads(txtOut)
 }
 

@@ -5,6 +5,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/nn"
 )
 
 // v6 is our reading (the chapter's run list only names it): its second results table
@@ -14,7 +15,7 @@ import (
 // transpose, heads merged back.
 func v6(scope *model.Scope, cfg Config, img, txt, txtMask *Node) (*Node, *Node) {
 	i, t := sharedProjection(scope, cfg, img, txt)
-	imgOut, txtOut := coAttend(splitHeads(i, cfg.Heads), splitHeads(t, cfg.Heads),
-		1/math.Sqrt(float64(cfg.headDim())), keyBias(txtMask, img.DType()))
-	return mergeHeads(imgOut), mergeHeads(txtOut)
+	imgOut, txtOut := coAttend(scope, cfg.split(i), cfg.split(t),
+		1/math.Sqrt(float64(cfg.headDim())), nn.KeyBias(txtMask, img.DType()))
+	return nn.MergeHeads(imgOut), nn.MergeHeads(txtOut)
 }

@@ -6,6 +6,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmdna/mmdna/nn"
 )
 
 // v7 is v2 plus shared multi-head attention (prose: "v7 extends the shared attention
@@ -37,18 +38,18 @@ func v7Upstream(scope *model.Scope, cfg Config, img, txt, txtMask *Node) (*Node,
 func sharedMultiHead(scope *model.Scope, cfg Config, img, txt, txtMask *Node, textValuesBothWays bool) (*Node, *Node) {
 	norm := scope.At("norm")
 	i, t := layerNorm(norm, img), layerNorm(norm, txt)
-	h := cfg.Heads
-	q := splitHeads(linear(scope.At("to_q"), i, cfg.Dim), h)
-	k := splitHeads(linear(scope.At("to_k"), t, cfg.Dim), h)
-	vTxt := splitHeads(linear(scope.At("to_v"), t, cfg.Dim), h)
-	attn := softmax(scores(q, k, 1/math.Sqrt(float64(cfg.headDim())), keyBias(txtMask, img.DType()))) // [b, h, n_img, n_txt]
-	imgAtt := weighted(attn, vTxt)                                                                    // [b, h, n_img, d]
+	q := cfg.split(linear(scope.At("to_q"), i, cfg.Dim))
+	k := cfg.split(linear(scope.At("to_k"), t, cfg.Dim))
+	vTxt := cfg.split(linear(scope.At("to_v"), t, cfg.Dim))
+	bias := nn.KeyBias(txtMask, img.DType())
+	attn := nn.SoftmaxLastAxis(scope, scores(q, k, 1/math.Sqrt(float64(cfg.headDim())), bias)) // [b, h, n_img, n_txt]
+	imgAtt := weighted(attn, vTxt)                                                             // [b, h, n_img, d]
 	vForText := vTxt
 	if !textValuesBothWays {
-		vForText = splitHeads(linear(scope.At("to_v"), i, cfg.Dim), h)
+		vForText = cfg.split(linear(scope.At("to_v"), i, cfg.Dim))
 	}
 	// attnᵀ·v: contract the image axis of attn with the token axis of the values.
 	txtAtt := DotGeneral(attn, []int{2}, []int{0, 1}, vForText, []int{2}, []int{0, 1}) // [b, h, n_txt, d]
 	out := scope.At("to_out")
-	return layerNorm(norm, linear(out, mergeHeads(imgAtt), cfg.Dim)), layerNorm(norm, linear(out, mergeHeads(txtAtt), cfg.Dim))
+	return layerNorm(norm, linear(out, nn.MergeHeads(imgAtt), cfg.Dim)), layerNorm(norm, linear(out, nn.MergeHeads(txtAtt), cfg.Dim))
 }

@@ -5,6 +5,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/nn"
 )
 
 // v8 is the chapter's "independent multi-head" (code): an input LayerNorm ("norm"),
@@ -28,9 +29,8 @@ type qkvFn func(scope *model.Scope, cfg Config, x, y *Node, xIsImage bool) (q, k
 
 // sharedQKV is v8's and v9's projection: to_q, to_k, to_v shared by both directions.
 func sharedQKV(scope *model.Scope, cfg Config, x, y *Node, _ bool) (q, k, v *Node) {
-	h := cfg.Heads
-	return splitHeads(linear(scope.At("to_q"), x, cfg.Dim), h), splitHeads(linear(scope.At("to_k"), y, cfg.Dim), h),
-		splitHeads(linear(scope.At("to_v"), y, cfg.Dim), h)
+	return cfg.split(linear(scope.At("to_q"), x, cfg.Dim)), cfg.split(linear(scope.At("to_k"), y, cfg.Dim)),
+		cfg.split(linear(scope.At("to_v"), y, cfg.Dim))
 }
 
 // biAttend runs the two directions of v8/v9, image→text (text keys masked) and
@@ -39,10 +39,10 @@ func sharedQKV(scope *model.Scope, cfg Config, x, y *Node, _ bool) (q, k, v *Nod
 func biAttend(scope *model.Scope, cfg Config, i, t, txtMask *Node, qkv qkvFn, rate float64) (imgAtt, txtAtt *Node) {
 	scale := 1 / math.Sqrt(float64(cfg.headDim()))
 	q, k, v := qkv(scope, cfg, i, t, true)
-	imgAtt = attend(scope, q, broadcastHeads(k, cfg.Heads), broadcastHeads(v, cfg.Heads), scale, keyBias(txtMask, i.DType()), rate)
+	imgAtt = attend(scope, q, broadcastHeads(k, cfg.Heads), broadcastHeads(v, cfg.Heads), scale, nn.KeyBias(txtMask, i.DType()), rate)
 	q, k, v = qkv(scope, cfg, t, i, false)
 	txtAtt = attend(scope, q, broadcastHeads(k, cfg.Heads), broadcastHeads(v, cfg.Heads), scale, nil, rate)
-	return mergeHeads(imgAtt), mergeHeads(txtAtt)
+	return nn.MergeHeads(imgAtt), nn.MergeHeads(txtAtt)
 }
 
 // broadcastHeads repeats a single shared key/value head [batch, 1, n, d] over h

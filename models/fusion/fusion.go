@@ -112,8 +112,8 @@ type Output struct {
 // Build runs a fusion model under scope.
 // images: [batch, H, W, C] float32; ids, mask: [batch, len] int32 (mask 1 on real
 // tokens). Variables: "image/...", "text/...", and per strategy "classifier"
-// (early), "image_concepts", "text_concepts", "combine" (late), "cross_NN",
-// "classifier" (hybrid).
+// (early), "image_concepts", "text_concepts", "combine" (late), "cross_NN" (each an
+// nn.CrossAttentionBlock), "classifier" (hybrid).
 func Build(scope *model.Scope, cfg Config, images, ids, mask *Node) *Output {
 	if err := cfg.Validate(); err != nil {
 		exceptions.Panicf("%v", err)
@@ -123,7 +123,7 @@ func Build(scope *model.Scope, cfg Config, images, ids, mask *Node) *Output {
 	tc.Pooling = nn.PoolMean
 	txt := nn.TextEncoder(scope.In("text"), tc, ids, mask)
 	out := &Output{ImageTokens: img.Encoded, TextTokens: txt.Tokens, ImageFeatures: img.PreLogits, TextFeatures: txt.Pooled}
-	scope = scope.WithInitializer(nn.ViTInit(scope))
+	scope = scope.WithInitializer(nn.XavierUniformInit(scope))
 	switch cfg.Kind {
 	case Early:
 		out.Joint = Concatenate([]*Node{out.ImageFeatures, out.TextFeatures}, -1) // [batch, image_dim+text_dim]
@@ -136,7 +136,7 @@ func Build(scope *model.Scope, cfg Config, images, ids, mask *Node) *Output {
 	case Hybrid:
 		attended, attn := crossAttend(scope, cfg, out.TextTokens, out.ImageTokens)
 		out.Attention = attn
-		pooled := maskedMean(attended, mask) // [batch, text_dim]
+		pooled := nn.MaskedMean(attended, mask, 1) // [batch, text_dim]
 		out.Joint = Concatenate([]*Node{pooled, out.ImageFeatures, out.TextFeatures}, -1)
 		out.Logits = classify(scope.In("classifier"), out.Joint, cfg.Hidden, cfg.Outputs)
 	}
@@ -167,8 +167,8 @@ func classify(scope *model.Scope, x *Node, hidden, outputs int) *Node {
 	return nn.Dense(scope.In("out"), h, true, outputs)
 }
 
-// crossAttend runs cfg.CrossDepth pre-LN cross-attention blocks in which the text
-// tokens query the image tokens:
+// crossAttend runs cfg.CrossDepth pre-LN cross-attention blocks (nn.CrossAttentionBlock)
+// in which the text tokens query the image tokens:
 //
 //	t = t + CrossAttention(LN(t), LN(img));  t = t + MLP(LN(t))
 //
@@ -177,25 +177,13 @@ func classify(scope *model.Scope, x *Node, hidden, outputs int) *Node {
 func crossAttend(scope *model.Scope, cfg Config, text, image *Node) (*Node, []*Node) {
 	var maps []*Node
 	dim := text.Shape().Dim(-1)
+	block := nn.BlockConfig{Heads: cfg.CrossHeads, MLPDim: 2 * dim, ReturnAttention: cfg.ReturnAttention}
 	for i := range cfg.CrossDepth {
-		s := scope.In("cross_%02d", i)
-		q := nn.LayerNorm(s.In("ln_q"), text, 0)
-		kv := nn.LayerNorm(s.In("ln_kv"), image, 0)
-		a, coef := nn.MultiHeadAttention(s.In("attn"), nn.AttentionConfig{Heads: cfg.CrossHeads}, q, kv, nil,
-			cfg.ReturnAttention)
-		text = Add(text, a)
-		text = Add(text, nn.MLP(s.In("mlp"), nn.LayerNorm(s.In("ln_2"), text, 0), 2*dim, dim, 0))
+		var coef *Node
+		text, coef = nn.CrossAttentionBlock(scope.In("cross_%02d", i), block, text, image, nil)
 		if cfg.ReturnAttention {
 			maps = append(maps, coef)
 		}
 	}
 	return text, maps
-}
-
-// maskedMean averages tokens where mask is 1.
-// x: [batch, len, dim]; mask: [batch, len] int or bool. Returns [batch, dim].
-func maskedMean(x, mask *Node) *Node {
-	w := ConvertDType(NotEqual(mask, ZerosLike(mask)), x.DType()) // [batch, len]
-	count := MaxScalar(ReduceSum(w, 1), 1)                        // [batch]
-	return Div(ReduceSum(Mul(x, ExpandAxes(w, -1)), 1), ExpandAxes(count, -1))
 }

@@ -118,15 +118,6 @@ func TestLateJointValues(t *testing.T) {
 	}
 }
 
-// TestMaskedMean: [1 2], [3 4], [5 6] with mask 1 1 0 average to [2 3].
-func TestMaskedMean(t *testing.T) {
-	exec := model.MustNewExec(backend, model.NewStore(), func(_ *model.Scope, x, m *Node) *Node { return maskedMean(x, m) })
-	got := tensors.MustCopyFlatData[float32](exec.MustExec([][][]float32{{{1, 2}, {3, 4}, {5, 6}}}, [][]int32{{1, 1, 0}})[0])
-	if got[0] != 2 || got[1] != 3 {
-		t.Errorf("masked mean = %v, want [2 3]", got)
-	}
-}
-
 // TestTrainingXOR trains every strategy for 60 steps on the XOR matching batch. Early
 // fusion with the chapter's linear classifier scores image and text additively, so
 // its mean loss can never go below ln 2 (by convexity of the log-loss, the two positive

@@ -120,7 +120,7 @@ func Forward(scope *model.Scope, cfg Config, images, noise *Node) *Output {
 		exceptions.Panicf("%v", err)
 	}
 	checkImages(cfg, images)
-	scope = scope.WithInitializer(nn.ViTInit(scope))
+	scope = scope.WithInitializer(nn.XavierUniformInit(scope))
 	if noise == nil {
 		noise = Noise(scope, images.Graph(), images.Shape().Dim(0), cfg.NumPatches())
 	}
@@ -241,7 +241,7 @@ func Features(scope *model.Scope, cfg Config, images *Node) *Node {
 		exceptions.Panicf("%v", err)
 	}
 	checkImages(cfg, images)
-	scope = scope.WithInitializer(nn.ViTInit(scope)).In("vit")
+	scope = scope.WithInitializer(nn.XavierUniformInit(scope)).In("vit")
 	encoded, _ := vit.EncodeTokens(scope, cfg.encoder(), vit.Embed(scope, cfg.Encoder, images))
 	return vit.Pool(cfg.Encoder, encoded)
 }

@@ -170,10 +170,6 @@ func Multimodal(scope *model.Scope, cfg MultimodalConfig, images, ids, mask *Nod
 	tokens = Add(tokens, ExpandLeftToRank(Add(nn.SinCos1D(g, dtype, L, cfg.Dim), Slice(modality, AxisRange(1, 2))), 3))
 
 	seq = Concatenate([]*Node{patches, tokens}, 1)
-	textMask := mask
-	if mask.DType() != dtypes.Bool {
-		textMask = NotEqual(mask, ScalarZero(g, mask.DType()))
-	}
 	imageMask := BroadcastToDims(Const(g, true), patches.Shape().Dim(0), patches.Shape().Dim(1))
-	return seq, Concatenate([]*Node{imageMask, textMask}, 1)
+	return seq, Concatenate([]*Node{imageMask, nn.MaskToBool(mask)}, 1)
 }

@@ -29,9 +29,9 @@ func LearnedQueries(scope *model.Scope, g *Graph, dtype dtypes.DType, batch, n, 
 }
 
 // Decode is Perceiver IO's decoder: each output query cross-attends to the latents
-// (pre-norm, with the query as residual), a feed-forward refines it, and a final
-// LayerNorm and linear layer give the output ("norm", "norm_context", "attn",
-// "norm_ff", "ff", "out_norm", "out"). The output's length is the number of
+// (nn.CrossAttentionBlock: pre-norm, with the query as residual, then a feed-forward),
+// and a final LayerNorm and linear layer give the output ("norm", "norm_context",
+// "attn", "norm_ff", "ff", "out_norm", "out"). The output's length is the number of
 // queries, whatever the input's length was: the "IO" of the name.
 //
 // queries: [batch, Q, QueryDim]; latents: [batch, M, latent_dim].
@@ -49,12 +49,8 @@ func Decode(scope *model.Scope, cfg DecoderConfig, queries, latents *Node) (out,
 		mlp = 4 * cfg.QueryDim
 	}
 	scope = scope.WithInitializer(weightInit(scope))
-	q := nn.LayerNorm(scope.In("norm"), queries, 0)
-	ctx := nn.LayerNorm(scope.In("norm_context"), latents, 0)
-	h, coefficients := nn.MultiHeadAttention(scope.In("attn"),
-		nn.AttentionConfig{Heads: heads, DimHead: dimHead, OutDim: cfg.QueryDim}, q, ctx, nil, cfg.ReturnAttention)
-	x := Add(queries, h)
-	x = Add(x, nn.MLP(scope.In("ff"), nn.LayerNorm(scope.In("norm_ff"), x, 0), mlp, cfg.QueryDim, 0))
+	x, coefficients := nn.CrossAttentionBlock(scope, nn.BlockConfig{Dim: cfg.QueryDim, Heads: heads, DimHead: dimHead,
+		MLPDim: mlp, ReturnAttention: cfg.ReturnAttention}, queries, latents, nil)
 	out = nn.Dense(scope.In("out"), nn.LayerNorm(scope.In("out_norm"), x, 0), true, cfg.OutDim)
 	return out, coefficients
 }

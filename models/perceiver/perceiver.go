@@ -25,7 +25,6 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/mmdna/mmdna/nn"
 )
@@ -166,27 +165,21 @@ func layerScope(scope *model.Scope, cfg Config, r int) *model.Scope {
 	return scope.In("layer_%02d", r)
 }
 
-// CrossAttend is the Perceiver's cross-attention block (pre-norm, residual):
+// CrossAttend is the Perceiver's cross-attention block, nn.CrossAttentionBlock with
+// the latents as queries and the inputs as keys and values (pre-norm, residual):
 //
 //	x = latents + Attention(LayerNorm(latents), LayerNorm(inputs))   ("norm", "norm_context", "attn")
 //	x = x + MLP(LayerNorm(x))                                         ("norm_ff", "ff")
 //
-// Queries come from the latents and keys and values from the inputs, so the scores
-// are [num_latents, N] per head: linear in N.
+// The scores are [num_latents, N] per head: linear in N.
 //
 // latents: [batch, M, latent_dim]; inputs: [batch, N, channels]; mask: [batch, N] or
 // nil. Returns [batch, M, latent_dim] and the coefficients [batch, heads, M, N]
 // when cfg.ReturnAttention (else nil).
 func CrossAttend(scope *model.Scope, cfg Config, latents, inputs, mask *Node) (out, coefficients *Node) {
 	cfg = cfg.withDefaults()
-	q := nn.LayerNorm(scope.In("norm"), latents, 0)
-	ctx := nn.LayerNorm(scope.In("norm_context"), inputs, 0)
-	h, coefficients := nn.MultiHeadAttention(scope.In("attn"),
-		nn.AttentionConfig{Heads: cfg.CrossHeads, DimHead: cfg.CrossDimHead, OutDim: cfg.LatentDim},
-		q, ctx, mask, cfg.ReturnAttention)
-	x := Add(latents, h)
-	h = nn.MLP(scope.In("ff"), nn.LayerNorm(scope.In("norm_ff"), x, 0), cfg.MLPDim, cfg.LatentDim, 0)
-	return Add(x, h), coefficients
+	return nn.CrossAttentionBlock(scope, nn.BlockConfig{Dim: cfg.LatentDim, Heads: cfg.CrossHeads,
+		DimHead: cfg.CrossDimHead, MLPDim: cfg.MLPDim, ReturnAttention: cfg.ReturnAttention}, latents, inputs, mask)
 }
 
 // Classify is perceiver-pytorch's to_logits: average the latents, LayerNorm
@@ -205,9 +198,7 @@ func Classify(scope *model.Scope, latents *Node, classes int) *Node {
 // smoke run: 26% accuracy after 60 steps; not a controlled comparison, the sizes
 // differed too). The latent array, queries and embeddings set their own initializer
 // (truncated normal, 0.02).
-func weightInit(scope *model.Scope) model.VariableInitializer {
-	return initializer.XavierUniformFn(scope)
-}
+var weightInit = nn.XavierUniformInit
 
 // latentBlocks is the configuration of the latent self-attention stack.
 func (c Config) latentBlocks() nn.EncoderConfig {

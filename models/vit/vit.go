@@ -9,8 +9,8 @@
 //
 // Initialisation follows the paper's reference code (google-research/vision_transformer,
 // models_vit.py): xavier_uniform for the dense kernels of attention and MLP
-// (nn.ViTInit), lecun_normal for the patch embedding, truncated normal (stddev 0.02)
-// for positions and the cls token, zero biases and a zero-initialised head.
+// (nn.XavierUniformInit), lecun_normal for the patch embedding, truncated normal
+// (stddev 0.02) for positions and the cls token, zero biases and a zero-initialised head.
 package vit
 
 import (
@@ -162,7 +162,7 @@ func Build(scope *model.Scope, cfg Config, images *Node) *Output {
 	if s := images.Shape(); s.Rank() != 4 || s.Dim(1) != s.Dim(2) || s.Dim(3) != cfg.Channels {
 		exceptions.Panicf("vit: images %s: want [batch, H, H, %d]", s, cfg.Channels)
 	}
-	scope = scope.WithInitializer(nn.ViTInit(scope))
+	scope = scope.WithInitializer(nn.XavierUniformInit(scope))
 	out := &Output{Patches: Embed(scope, cfg, images)}
 	out.Encoded, out.Attention = EncodeTokens(scope, cfg, out.Patches)
 	out.PreLogits = Pool(cfg, out.Encoded)

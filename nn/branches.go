@@ -1,4 +1,4 @@
-package experiments
+package nn
 
 import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.

@@ -1,13 +1,12 @@
-package experiments
+package nn
 
 import (
 	"testing"
 
-	. "github.com/gomlx/gomlx/core/graph"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/internal/testbackend"
-	"github.com/mmdna/mmdna/nn"
 )
 
 // TestBranchesSameFunction: splitting the batch into branches with shared weights
@@ -16,8 +15,8 @@ import (
 func TestBranchesSameFunction(t *testing.T) {
 	b := testbackend.Go()
 	f := func(scope *model.Scope, x *Node) *Node { // x: [batch, 3] -> [batch, 2]
-		h := Tanh(nn.Dense(scope.In("a"), x, true, 4))
-		return nn.Dense(scope.In("b"), h, true, 2)
+		h := Tanh(Dense(scope.In("a"), x, true, 4))
+		return Dense(scope.In("b"), h, true, 2)
 	}
 	x := make([]float32, 6*3)
 	for i := range x {
