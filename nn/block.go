@@ -42,7 +42,8 @@ type BlockConfig struct {
 
 // attention returns the block's attention configuration.
 func (c BlockConfig) attention() AttentionConfig {
-	return AttentionConfig{Heads: c.Heads, DimHead: c.DimHead, Dropout: c.AttentionDropout, NoQKVBias: c.NoQKVBias}
+	return AttentionConfig{Heads: c.Heads, DimHead: c.DimHead, Dropout: c.AttentionDropout, NoQKVBias: c.NoQKVBias,
+		Causal: c.Causal}
 }
 
 // Block is the pre-LN transformer block:
@@ -54,15 +55,7 @@ func (c BlockConfig) attention() AttentionConfig {
 // or nil. Returns y: [batch, tokens, dim] and, when cfg.ReturnAttention, the attention
 // coefficients [batch, heads, tokens, tokens], else nil.
 func Block(scope *model.Scope, cfg BlockConfig, x, keyMask *Node) (y, attn *Node) {
-	checkRank("Block", "x", x, 3)
-	dim := x.Shape().Dim(-1)
-	if cfg.Dim != 0 && cfg.Dim != dim {
-		exceptions.Panicf("nn.Block: config Dim=%d but x has shape %s", cfg.Dim, x.Shape())
-	}
-	mlpDim := cfg.MLPDim
-	if mlpDim <= 0 {
-		mlpDim = 4 * dim
-	}
+	dim, mlpDim := cfg.widths("Block", "x", x)
 	h := LayerNorm(scope.In("ln_1"), x, cfg.LayerNormEpsilon)
 	h, attn = SelfAttention(scope.In("attn"), cfg.attention(), h, keyMask, cfg.ReturnAttention)
 	h = layers.DropoutStatic(scope, h, cfg.Dropout)

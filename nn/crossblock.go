@@ -33,7 +33,7 @@ func CrossAttentionBlock(scope *model.Scope, cfg BlockConfig, query, context, co
 	h = layers.DropoutStatic(scope, h, cfg.Dropout)
 	x := Add(query, DropPath(scope, h, cfg.DropPath))
 
-	h = MLP(scope.In("ff"), LayerNorm(scope.In("norm_ff"), x, cfg.LayerNormEpsilon), mlpDim, dim, cfg.Dropout)
+	h = MLPActivation(scope.In("ff"), LayerNorm(scope.In("norm_ff"), x, cfg.LayerNormEpsilon), mlpDim, dim, cfg.Dropout, cfg.Activation)
 	return Add(x, DropPath(scope, h, cfg.DropPath)), attn
 }
 
