@@ -2,11 +2,12 @@ package weights
 
 import (
 	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"runtime"
 	"testing"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -48,16 +49,10 @@ type vitRefOut struct {
 	PreLogits []float64 `json:"pre_logits"`
 }
 
-func randomImages(n, side int, seed uint64) [][]float32 {
-	r := rand.New(rand.NewPCG(seed, 1))
-	out := make([][]float32, n)
-	for i := range out {
-		out[i] = make([]float32, side*side*3)
-		for j := range out[i] {
-			out[i][j] = float32(r.NormFloat64())
-		}
-	}
-	return out
+func randomImages(n, side int, seed uint64) [][]float32 { return randomImagesC(n, side, 3, seed) }
+
+func tensorShape(n, side, channels int) shapes.Shape {
+	return shapes.Make(dtypes.Float32, n, side, side, channels)
 }
 
 // runViT runs a loaded ViT on images [n][H*W*3] and returns logits (or pre-logits
