@@ -3,7 +3,18 @@ package safetensors
 import (
 	"encoding/binary"
 	"math"
+	"sync"
 )
+
+// f16Table holds F16ToFloat32 of all 65536 half values (256 KiB, built on first use):
+// a lookup decodes F16 tensors several times faster than the branches.
+var f16Table = sync.OnceValue(func() *[1 << 16]float32 {
+	var t [1 << 16]float32
+	for i := range t {
+		t[i] = F16ToFloat32(uint16(i))
+	}
+	return &t
+})
 
 // F16ToFloat32 converts an IEEE 754 half-precision value (its bits) to float32. Every
 // half value, subnormals included, is exact in float32; NaN payloads are kept.
@@ -84,8 +95,9 @@ func decodeFloats[T float32 | float64](dst []T, src []byte, dtype DType) {
 	le := binary.LittleEndian
 	switch dtype {
 	case F16:
+		table := f16Table()
 		for i := range dst {
-			dst[i] = T(F16ToFloat32(le.Uint16(src[2*i:])))
+			dst[i] = T(table[le.Uint16(src[2*i:])])
 		}
 	case BF16:
 		for i := range dst {

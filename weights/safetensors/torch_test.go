@@ -9,15 +9,22 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 )
 
 const python = "/usr/bin/python3"
 
+// haveTorch reports whether python can import torch and numpy; asked once, since an
+// import of torch costs seconds.
+var haveTorch = sync.OnceValue(func() bool {
+	return exec.Command(python, "-c", "import torch, numpy").Run() == nil
+})
+
 // interop runs testdata/interop.py with args, skipping the test when torch is missing.
 func interop(t *testing.T, args ...string) {
 	t.Helper()
-	if exec.Command(python, "-c", "import torch").Run() != nil {
+	if !haveTorch() {
 		t.Skip("no torch in " + python + " (make peers installs it)")
 	}
 	out, err := exec.Command(python, append([]string{"testdata/interop.py"}, args...)...).CombinedOutput()
@@ -37,6 +44,7 @@ func sameFloat32(a, b float32) bool {
 // NaN included); and F16ToFloat32 and BF16ToFloat32 with torch's .float() on all 65536
 // bit patterns each.
 func TestTorchConversions(t *testing.T) {
+	t.Parallel()
 	var in []float32
 	add := func(bits uint32) {
 		in = append(in, math.Float32frombits(bits-1), math.Float32frombits(bits), math.Float32frombits(bits+1))
@@ -106,6 +114,7 @@ func TestTorchConversions(t *testing.T) {
 // TestTorchWritesGoReads reads a file that PyTorch wrote (by hand, in the reference's
 // layout) and compares every value with the float32 bits torch gives for it.
 func TestTorchWritesGoReads(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path, expPath := filepath.Join(dir, "torch.safetensors"), filepath.Join(dir, "expected.json")
 	interop(t, "write", path, expPath)
@@ -171,6 +180,7 @@ func TestTorchWritesGoReads(t *testing.T) {
 // struct and torch.frombuffer: values must equal torch's own conversion of the same
 // float32 inputs, and the file must be byte for byte what the reference layout gives.
 func TestGoWritesTorchReads(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(7, 8))
 	special := []float32{0, float32(math.Copysign(0, -1)), 1, -2.5, 0.1, 65504, 65520, 1e-7, 5.96e-8, 1e-40, 3e38,
 		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
