@@ -69,3 +69,13 @@ func BenchmarkBPELongWord(b *testing.B) {
 		tok.Tokens(word)
 	}
 }
+
+// BenchmarkWordPieceEncodeBatch encodes 256 captions with the small test vocabulary.
+func BenchmarkWordPieceEncodeBatch(b *testing.B) {
+	w := loadBERT(b, true)
+	caps := benchCaptions(256)
+	for b.Loop() {
+		w.EncodeBatch(caps)
+	}
+	b.ReportMetric(float64(len(caps)*b.N)/b.Elapsed().Seconds(), "captions/s")
+}

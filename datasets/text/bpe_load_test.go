@@ -284,6 +284,7 @@ func TestLoadMissingFiles(t *testing.T) {
 		"clip":      second(LoadCLIPVocab(missing)),
 		"vocab":     second(LoadVocabMerges(missing, missing)),
 		"json":      second(LoadTokenizerJSON(missing)),
+		"wordpiece": second(LoadWordPiece(missing, true)),
 		"dir":       second(LoadDir(missing)),
 		"empty dir": second(LoadDir(dir)),
 	} {

@@ -1,17 +1,20 @@
 package text
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
 // Encoder turns texts into fixed-length rows of ids with an attention mask. The
-// word-level Tokenizer and CLIP's BPE implement it, so that models and cmd/infer take
-// either.
+// word-level Tokenizer, CLIP's BPE and BERT's WordPiece implement it, so that models and
+// cmd/infer take any of them.
 //
-// Padding ids differ between tokenizers (word-level [PAD]=0, OpenAI's CLIP 0); the mask,
-// 1 on real tokens and 0 on padding, is what models must read.
+// Padding ids differ between tokenizers (word-level [PAD]=0, OpenAI's CLIP 0, BERT's
+// [PAD]); the mask, 1 on real tokens and 0 on padding, is what models must read.
 type Encoder interface {
 	// Encode returns the ids of a text and its mask, both MaxLen long.
 	Encode(text string) (ids, mask []int32)
@@ -28,13 +31,16 @@ type Encoder interface {
 var (
 	_ Encoder = (*Tokenizer)(nil)
 	_ Encoder = (*BPE)(nil)
+	_ Encoder = (*WordPiece)(nil)
 )
 
 // LoadDir loads the tokenizer a model directory holds, looking in this order for:
 //   - tokenizer.json: our word-level tokenizer (Save's format), or Hugging Face's with a
-//     CLIP BPE model;
+//     CLIP BPE or a WordPiece model;
 //   - vocab.json and merges.txt: Hugging Face's CLIPTokenizer files;
-//   - bpe_simple_vocab_16e6.txt.gz or bpe_simple_vocab_16e6.txt: OpenAI's CLIP vocabulary.
+//   - bpe_simple_vocab_16e6.txt.gz or bpe_simple_vocab_16e6.txt: OpenAI's CLIP vocabulary;
+//   - vocab.txt: a BERT WordPiece vocabulary, uncased unless tokenizer_config.json says
+//     "do_lower_case": false.
 func LoadDir(dir string) (Encoder, error) {
 	has := func(name string) bool {
 		_, err := os.Stat(filepath.Join(dir, name))
@@ -54,8 +60,14 @@ func LoadDir(dir string) (Encoder, error) {
 		return asEncoder(LoadCLIPVocab(filepath.Join(dir, "bpe_simple_vocab_16e6.txt.gz")))
 	case has("bpe_simple_vocab_16e6.txt"):
 		return asEncoder(LoadCLIPVocab(filepath.Join(dir, "bpe_simple_vocab_16e6.txt")))
+	case has("vocab.txt"):
+		uncased, err := doLowerCase(filepath.Join(dir, "tokenizer_config.json"))
+		if err != nil {
+			return nil, err
+		}
+		return asEncoder(LoadWordPiece(filepath.Join(dir, "vocab.txt"), uncased))
 	}
-	return nil, fmt.Errorf("text: %s: no tokenizer file (tokenizer.json, vocab.json + merges.txt or bpe_simple_vocab_16e6.txt[.gz])", dir)
+	return nil, fmt.Errorf("text: %s: no tokenizer file (tokenizer.json, vocab.json + merges.txt, bpe_simple_vocab_16e6.txt[.gz] or vocab.txt)", dir)
 }
 
 // loadTokenizerJSONAny loads a tokenizer.json of any kind we read.
@@ -72,6 +84,8 @@ func loadTokenizerJSONAny(path string) (Encoder, error) {
 	switch {
 	case f.Format != "":
 		e, err = asEncoder(Parse(data))
+	case f.modelType() == "WordPiece":
+		e, err = asEncoder(f.wordPiece())
 	default:
 		e, err = asEncoder(f.bpe())
 	}
@@ -88,4 +102,22 @@ func asEncoder[T Encoder](t T, err error) (Encoder, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// doLowerCase reads "do_lower_case" from a Hugging Face tokenizer_config.json; a missing
+// file or key means true (BERT's default).
+func doLowerCase(path string) (bool, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	} else if err != nil {
+		return false, fmt.Errorf("text: %w", err)
+	}
+	var cfg struct {
+		DoLowerCase *bool `json:"do_lower_case"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return false, fmt.Errorf("text: %s: not a JSON object: %s", path, oneLine(err.Error()))
+	}
+	return cfg.DoLowerCase == nil || *cfg.DoLowerCase, nil
 }

@@ -15,11 +15,17 @@ type hfTokenizerJSON struct {
 		ID      int64  `json:"id"`
 		Content string `json:"content"`
 	} `json:"added_tokens"`
+	Normalizer *struct {
+		Type         string `json:"type"`
+		Lowercase    *bool  `json:"lowercase"`
+		StripAccents *bool  `json:"strip_accents"`
+	} `json:"normalizer"`
 	Model *struct {
 		Type            string            `json:"type"`
 		Vocab           json.RawMessage   `json:"vocab"`
 		Merges          []json.RawMessage `json:"merges"`
 		EndOfWordSuffix *string           `json:"end_of_word_suffix"`
+		SubwordPrefix   *string           `json:"continuing_subword_prefix"`
 	} `json:"model"`
 }
 
@@ -87,6 +93,31 @@ func (f *hfTokenizerJSON) bpe() (*BPE, error) {
 		merges[i] = [2]string{pair[0], pair[1]}
 	}
 	return buildBPE(tokens, merges, func(i int) string { return fmt.Sprintf("model.merges[%d]", i) })
+}
+
+// wordPiece builds BERT's tokenizer from the file's WordPiece model; lower-casing and
+// accent stripping come from its BertNormalizer (strip_accents null follows lowercase).
+func (f *hfTokenizerJSON) wordPiece() (*WordPiece, error) {
+	m := f.Model
+	if m == nil || m.Type != "WordPiece" {
+		return nil, fmt.Errorf("model type %q: want \"WordPiece\"", f.modelType())
+	}
+	if m.SubwordPrefix != nil && *m.SubwordPrefix != "##" {
+		return nil, fmt.Errorf("continuing_subword_prefix %q: want \"##\"", *m.SubwordPrefix)
+	}
+	tokens, err := f.vocab()
+	if err != nil {
+		return nil, err
+	}
+	lower := true
+	if n := f.Normalizer; n != nil && n.Type == "BertNormalizer" && n.Lowercase != nil {
+		lower = *n.Lowercase
+	}
+	strip := lower
+	if n := f.Normalizer; n != nil && n.StripAccents != nil {
+		strip = *n.StripAccents
+	}
+	return newWordPiece(tokens, lower, strip)
 }
 
 // vocab returns the model's tokens in id order, with the added tokens (special tokens
