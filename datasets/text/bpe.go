@@ -21,14 +21,16 @@ const CLIPContext = 77
 //
 // Padding: Encode pads with 0, as clip.tokenize does; Hugging Face pads CLIP with
 // <|endoftext|>. The mask (1 on real tokens) makes the two equivalent for a model that
-// masks attention and pools at the last real token (Length(mask)-1), which ours do.
+// masks attention and pools at the last real token (Length(mask)-1), as nn.PoolEOS
+// does. OpenAI's CLIP pools at argmax(ids) instead, the first <|endoftext|>: the same
+// position unless the text itself holds "<|endoftext|>".
 //
 // A BPE is immutable and safe for concurrent use; it caches the tokens of the pieces it
 // has seen.
 type BPE struct {
 	tokens []string         // id -> token, byte-level ("cat</w>")
 	ids    map[string]int32 // token -> id
-	raw    [][]byte         // id -> the bytes the token stands for ("cat</w>" → "cat</w>")
+	raw    [][]byte         // id -> the bytes the token stands for ("Ã©</w>" → "é</w>")
 	// byteID and byteEndID are the ids of each byte's character alone and with "</w>".
 	byteID, byteEndID [256]int32
 	merges            map[uint64]merge // left id << 32 | right id -> merge

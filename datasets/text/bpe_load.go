@@ -43,8 +43,9 @@ func parseCLIPVocab(data []byte) (*BPE, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bad gzip data: %v", err)
 		}
-		// The real file unpacks to 1.6 MB; a cap keeps a hostile file from filling memory.
-		if data, err = io.ReadAll(io.LimitReader(zr, 64<<20)); err != nil {
+		// The real file unpacks to 1.6 MB and only its first 400 kB are read; a cap keeps
+		// a hostile file from filling memory.
+		if data, err = io.ReadAll(io.LimitReader(zr, 16<<20)); err != nil {
 			return nil, fmt.Errorf("bad gzip data: %v", err)
 		}
 	}
@@ -54,7 +55,8 @@ func parseCLIPVocab(data []byte) (*BPE, error) {
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("not UTF-8 text")
 	}
-	lines := strings.Split(string(data), "\n")[1:] // the first line is a header
+	// The header line, the merges used, and the rest of the file in one piece.
+	lines := strings.SplitN(string(data), "\n", clipMerges+2)[1:]
 	if len(lines) > clipMerges {
 		lines = lines[:clipMerges]
 	} else if len(lines) > 0 && lines[len(lines)-1] == "" {

@@ -39,18 +39,16 @@ func preTokenize(s string, fn func(piece string) bool) {
 
 // matchAt returns the length of the pattern's match at the start of s, -1 if none.
 func matchAt(s string) int {
+	var lits []string
 	switch s[0] {
 	case '<':
-		for _, lit := range []string{CLIPStartToken, CLIPEndToken} {
-			if n := foldPrefix(s, lit); n > 0 {
-				return n
-			}
-		}
+		lits = specialLits
 	case '\'':
-		for _, lit := range []string{"'s", "'t", "'re", "'ve", "'m", "'ll", "'d"} {
-			if n := foldPrefix(s, lit); n > 0 {
-				return n
-			}
+		lits = contractions
+	}
+	for _, lit := range lits {
+		if n := foldPrefix(s, lit); n > 0 {
+			return n
 		}
 	}
 	r, size := utf8.DecodeRuneInString(s)
@@ -64,6 +62,12 @@ func matchAt(s string) int {
 	}
 	return -1
 }
+
+// The pattern's literal alternatives, in its order.
+var (
+	specialLits  = []string{CLIPStartToken, CLIPEndToken}
+	contractions = []string{"'s", "'t", "'re", "'ve", "'m", "'ll", "'d"}
+)
 
 // isOtherRune is the class [^\s\p{L}\p{N}] as the regex module applies it under
 // IGNORECASE.

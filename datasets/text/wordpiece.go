@@ -89,7 +89,7 @@ func (w *WordPiece) VocabSize() int { return len(w.tokens) }
 // MaxLen returns the length of every encoding.
 func (w *WordPiece) MaxLen() int { return w.maxLen }
 
-// CLS returns the id of [CLS], SEP that of [SEP].
+// CLS returns the id of [CLS].
 func (w *WordPiece) CLS() int32 { return w.cls }
 
 // SEP returns the id of [SEP].
