@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -183,7 +184,11 @@ func TestFailureGoesToStderr(t *testing.T) {
 func buildTrain(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "train")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	build := exec.Command(goCmd, "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
