@@ -86,8 +86,12 @@ func run(args []string, stdin io.Reader, stdout *os.File, stderr io.Writer) int 
 		m.Shutdown(time.Minute)
 		return exitFailed
 	}
-	fmt.Fprint(stdout, m.Summary())
 	code := exitCode(m.Outcome())
+	summary := io.Writer(stdout)
+	if code == exitFailed { // the summary of a failed run ends with its error.
+		summary = stderr
+	}
+	fmt.Fprint(summary, m.Summary())
 	if code == exitStopped && !signalled.Load() {
 		code = 0 // q is how people leave the UI: not an error for make or the shell.
 	}
