@@ -1,15 +1,13 @@
 package experiments
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
 
 	"github.com/mmdna/mmdna/models/clip"
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
 )
@@ -99,42 +97,22 @@ func pick(ok bool) color.Color {
 	return colourWrong
 }
 
-// metricPoint is one line of metrics.jsonl, the fields the loss curve needs.
-type metricPoint struct {
-	Step  int      `json:"step"`
-	Split string   `json:"split"`
-	Loss  *float64 `json:"loss"`
-}
-
 // readLossCurve reads the train and eval losses from a run's metrics.jsonl.
-func readLossCurve(path string) (trainS, evalS viz.Series, err error) {
-	f, err := os.Open(path)
+func readLossCurve(dir string) (trainS, evalS viz.Series, err error) {
+	recs, err := rundir.ReadMetrics(dir)
 	if err != nil {
 		return trainS, evalS, err
 	}
-	defer f.Close()
 	trainS.Name, evalS.Name = "train loss (mean over the log period)", "eval loss"
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var p metricPoint
-		if json.Unmarshal(sc.Bytes(), &p) != nil || p.Loss == nil {
-			continue
-		}
-		switch p.Split {
-		case "train":
-			trainS.X, trainS.Y = append(trainS.X, float64(p.Step)), append(trainS.Y, *p.Loss)
-		case "eval":
-			evalS.X, evalS.Y = append(evalS.X, float64(p.Step)), append(evalS.Y, *p.Loss)
-		}
-	}
-	return trainS, evalS, sc.Err()
+	trainS.X, trainS.Y = rundir.Curve(recs, rundir.SplitTrain, rundir.Loss)
+	evalS.X, evalS.Y = rundir.Curve(recs, rundir.SplitEval, rundir.Loss)
+	return trainS, evalS, nil
 }
 
 // lossCurve writes ev.Dir/loss.png: the contrastive loss of training and evaluation
 // against steps, with log(batch), the loss of embeddings that tell nothing apart.
 func lossCurve(ev *train.Evaluation, batch int, title string) (string, error) {
-	trainS, evalS, err := readLossCurve(filepath.Join(ev.Dir, "metrics.jsonl"))
+	trainS, evalS, err := readLossCurve(ev.Dir)
 	if err != nil {
 		return "", err
 	}
@@ -152,7 +130,7 @@ func lossCurve(ev *train.Evaluation, batch int, title string) (string, error) {
 // firstLoss returns the first training loss of a run (for the log line that compares
 // it with log(batch)); NaN when there is none yet.
 func firstLoss(dir string) float64 {
-	trainS, _, err := readLossCurve(filepath.Join(dir, "metrics.jsonl"))
+	trainS, _, err := readLossCurve(dir)
 	if err != nil || len(trainS.Y) == 0 {
 		return math.NaN()
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/mmdna/mmdna/datasets/fmnist"
 	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/models/clip"
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -45,8 +46,11 @@ func clipPrepareErr(t *testing.T, name string, sets ...string) error {
 	return err
 }
 
+// wantFiles fails unless every named file exists, not empty, and the run directory
+// holds nothing rundir.RemoveRun does not know.
 func wantFiles(t *testing.T, dir string, names ...string) {
 	t.Helper()
+	wantOnlyRunFiles(t, dir)
 	for _, n := range names {
 		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", n, err)
@@ -195,9 +199,11 @@ func TestClipFMNISTSmoke(t *testing.T) {
 	wantFiles(t, dir, "loss.png", "predictions.png")
 }
 
-// TestReadLossCurve reads a metrics.jsonl with train, eval and test lines and a null.
+// TestReadLossCurve reads a metrics.jsonl with train, eval and test lines, a null
+// (a NaN point, which the chart leaves out) and a torn last line.
 func TestReadLossCurve(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "metrics.jsonl")
+	dir := t.TempDir()
+	path := filepath.Join(dir, rundir.MetricsFile)
 	lines := []map[string]any{{"step": 10, "split": "train", "loss": 4.8}, {"step": 20, "split": "train", "loss": 4.1},
 		{"step": 20, "split": "eval", "loss": 4.3}, {"step": 20, "split": "test", "loss": 4.2},
 		{"step": 30, "split": "train", "loss": nil}}
@@ -206,12 +212,12 @@ func TestReadLossCurve(t *testing.T) {
 		data, _ := json.Marshal(l)
 		b.Write(append(data, '\n'))
 	}
-	b.WriteString("{not json\n")
+	b.WriteString(`{"step":40,"spl`)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tr, ev, err := readLossCurve(path)
-	if err != nil || len(tr.X) != 2 || tr.Y[1] != 4.1 || len(ev.X) != 1 || ev.Y[0] != 4.3 {
+	tr, ev, err := readLossCurve(dir)
+	if err != nil || len(tr.X) != 3 || tr.Y[1] != 4.1 || !math.IsNaN(tr.Y[2]) || len(ev.X) != 1 || ev.Y[0] != 4.3 {
 		t.Errorf("train %+v eval %+v (%v)", tr, ev, err)
 	}
 }

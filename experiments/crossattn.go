@@ -30,6 +30,7 @@ import (
 	"github.com/mmdna/mmdna/models/crossattn"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/nn"
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -175,7 +176,7 @@ func crossAttnEvaluate(ev *train.Evaluation, p *Params, d *PairData, cfg crossat
 			}
 		}
 	}
-	m := train.Metrics{"loss": lossSum / float64(batches), "acc": correct / float64(batches*b)}
+	m := train.Metrics{rundir.Loss: lossSum / float64(batches), rundir.Accuracy: correct / float64(batches*b)}
 	if ev.Split == "test" {
 		if err := crossAttnProbes(ev, p, d, cfg, m); err != nil {
 			return nil, err

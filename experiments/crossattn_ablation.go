@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mmdna/mmdna/models/crossattn"
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -64,13 +65,12 @@ func studyCrossAttnAblation(ctx context.Context, env *Env, run StudyRun) (*train
 	res := &train.Results{Experiment: "crossattn-ablation", Backend: run.BackendName, Steps: steps,
 		WallS: time.Since(start).Seconds(), Metrics: ablationMetrics(a.results), Params: env.P.Map(),
 		Details: map[string]any{"versions": a.results}, FinishedAt: time.Now().UTC().Round(time.Second)}
-	data, _ := json.MarshalIndent(res, "", "  ")
-	if err := train.WriteFileAtomic(filepath.Join(env.Dir, "results.json"), append(data, '\n')); err != nil {
+	if err := rundir.WriteResults(env.Dir, res); err != nil {
 		return nil, a.fail(err)
 	}
 	a.emit(train.Event{Kind: train.KindFinished, Path: env.Dir, Metrics: res.Metrics, Message: fmt.Sprintf(
 		"ablation finished: %d versions in %s; results in %s", len(a.results),
-		time.Since(start).Round(time.Second), filepath.Join(env.Dir, "results.json"))})
+		time.Since(start).Round(time.Second), filepath.Join(env.Dir, rundir.ResultsFile))})
 	return res, nil
 }
 
@@ -153,9 +153,9 @@ func ablationMetrics(rs []versionResult) train.Metrics {
 			n++
 		}
 	}
-	m["loss"] = math.NaN()
+	m[rundir.Loss] = math.NaN()
 	if n > 0 {
-		m["loss"] = loss / float64(n)
+		m[rundir.Loss] = loss / float64(n)
 	}
 	return m
 }
@@ -177,7 +177,7 @@ func (a *crossAttnAblation) trainAll(ctx context.Context) error {
 }
 
 func (a *crossAttnAblation) versionDir(v string) string {
-	return filepath.Join(a.env.Dir, "versions", v)
+	return filepath.Join(a.env.Dir, rundir.VersionsDir, v)
 }
 
 // versionParams are the parameters of version v's crossattn-match run.
@@ -203,11 +203,10 @@ func (a *crossAttnAblation) runVersion(ctx context.Context, v string) (versionRe
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return versionResult{}, fmt.Errorf("versions: %w", err)
 	}
-	data, _ := json.MarshalIndent(RunConfig{Experiment: "crossattn-match", Params: params}, "", "  ")
-	if err := train.WriteFileAtomic(filepath.Join(dir, "config.json"), append(data, '\n')); err != nil {
+	if err := rundir.WriteConfig(dir, rundir.Config{Experiment: "crossattn-match", Params: params}); err != nil {
 		return versionResult{}, err
 	}
-	latest, _ := train.LatestCheckpoint(filepath.Join(dir, "checkpoints"))
+	latest, _ := train.LatestCheckpoint(filepath.Join(dir, rundir.CheckpointsDir))
 	start := time.Now()
 	err := trainVersion(ctx, a, v, dir, params, latest != "")
 	if errors.Is(err, train.ErrStopped) {
@@ -216,7 +215,7 @@ func (a *crossAttnAblation) runVersion(ctx context.Context, v string) (versionRe
 	if err != nil {
 		f := versionFailure{Error: err.Error(), WallS: time.Since(start).Seconds(), Diverged: errors.Is(err, train.ErrNonFinite)}
 		data, _ := json.MarshalIndent(f, "", "  ")
-		if werr := train.WriteFileAtomic(filepath.Join(dir, "failed.json"), append(data, '\n')); werr != nil {
+		if werr := rundir.WriteFileAtomic(filepath.Join(dir, rundir.FailedFile), append(data, '\n')); werr != nil {
 			return versionResult{}, werr
 		}
 		a.logf("version %s failed: %v", v, err)
@@ -250,13 +249,9 @@ func pathExists(path string) bool {
 // diffRunParams reports the keys whose values differ between a run's config.json and
 // want (compared as JSON, where integers are numbers).
 func diffRunParams(dir string, want map[string]any) ([]string, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	rc, err := rundir.ReadConfig(dir)
 	if err != nil {
 		return nil, err
-	}
-	var rc RunConfig
-	if err := json.Unmarshal(data, &rc); err != nil {
-		return nil, fmt.Errorf("%s: corrupted: %v", filepath.Join(dir, "config.json"), err)
 	}
 	wantJSON, _ := json.Marshal(want)
 	var norm map[string]any

@@ -102,6 +102,7 @@ func TestAblationSurvivesFailingVersions(t *testing.T) {
 			t.Errorf("missing output: %v", err)
 		}
 	}
+	wantOnlyRunFiles(t, dir)
 	table, _ := os.ReadFile(filepath.Join(dir, ablationTable))
 	if !strings.Contains(string(table), "| model_version | best_caption |") || !strings.Contains(string(table), "| test_broken | failed") {
 		t.Errorf("%s lacks the chapter's columns or the failed version:\n%s", ablationTable, table)

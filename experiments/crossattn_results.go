@@ -1,14 +1,16 @@
 package experiments
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mmdna/mmdna/rundir"
 )
 
 // What became of a version.
@@ -59,19 +61,16 @@ type versionFailure struct {
 	Diverged bool    `json:"diverged"` // the NaN guard stopped it.
 }
 
-// versionResults is the part of a crossattn-match results.json the ablation reads.
-type versionResults struct {
-	Steps   int                `json:"steps"`
-	WallS   nullNum            `json:"wall_s"`
-	Metrics map[string]nullNum `json:"metrics"`
-	Details struct {
-		Probe *struct {
-			Probe   captionProbe `json:"probe"`
-			Verdict probeVerdict `json:"verdict"`
-		} `json:"probe"`
-		TestProbes *probeSummary `json:"test_probes"`
-	} `json:"details"`
+// probeDetail is the "probe" detail of a crossattn-match test evaluation.
+type probeDetail struct {
+	Probe   captionProbe `json:"probe"`
+	Verdict probeVerdict `json:"verdict"`
 }
+
+// legacyAccuracy is what crossattn-match called its accuracy before it reported
+// rundir.Accuracy: the finished versions of an older ablation still hold it, and a
+// resumed ablation reads them instead of training them again.
+const legacyAccuracy = "acc"
 
 // readVersion reads what a version's run directory holds. done is true when the
 // version finished (results.json) or failed (failed.json); err is set when the
@@ -79,9 +78,9 @@ type versionResults struct {
 func readVersion(dir, v string, params map[string]any, batch int) (r versionResult, done bool, err error) {
 	r = versionResult{Version: v, Batch: batch, WallS: nullNum(math.NaN()), TrainLoss: nullNum(math.NaN()), ValLoss: nullNum(math.NaN()),
 		ValAcc: nullNum(math.NaN()), TestLoss: nullNum(math.NaN()), TestAcc: nullNum(math.NaN())}
-	resultsPath, failedPath := filepath.Join(dir, "results.json"), filepath.Join(dir, "failed.json")
+	resultsPath, failedPath := filepath.Join(dir, rundir.ResultsFile), filepath.Join(dir, rundir.FailedFile)
 	finished, failed := pathExists(resultsPath), pathExists(failedPath)
-	if !pathExists(filepath.Join(dir, "config.json")) {
+	if !pathExists(filepath.Join(dir, rundir.ConfigFile)) {
 		return r, false, nil
 	}
 	diff, err := diffRunParams(dir, params)
@@ -95,10 +94,11 @@ func readVersion(dir, v string, params map[string]any, batch int) (r versionResu
 	if !finished && !failed {
 		return r, false, nil
 	}
-	r.TrainCurve, r.ValCurve, err = readLossCurves(filepath.Join(dir, "metrics.jsonl"))
-	if err != nil {
+	recs, err := rundir.ReadMetrics(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return r, false, err
 	}
+	r.TrainCurve, r.ValCurve = versionCurve(recs, rundir.SplitTrain), versionCurve(recs, rundir.SplitEval)
 	if n := len(r.TrainCurve); n > 0 {
 		r.TrainLoss, r.Steps = nullNum(r.TrainCurve[n-1].Loss), r.TrainCurve[n-1].Step
 	}
@@ -116,17 +116,25 @@ func readVersion(dir, v string, params map[string]any, batch int) (r versionResu
 		}
 		return r, true, nil
 	}
-	var res versionResults
-	if err := readJSONInto(resultsPath, &res); err != nil {
+	res, err := rundir.ReadResults(dir)
+	if err != nil {
 		return r, false, err
 	}
-	r.Steps, r.WallS = res.Steps, res.WallS
-	r.TestLoss, r.TestAcc = metricOrNaN(res.Metrics, "loss"), metricOrNaN(res.Metrics, "acc")
-	r.ValAcc = nullNum(lastEvalAcc(filepath.Join(dir, "metrics.jsonl")))
-	if p := res.Details.Probe; p != nil {
-		r.Probe, r.Verdict = &p.Probe, &p.Verdict
+	r.Steps, r.WallS = res.Steps, nullNum(res.WallS)
+	r.TestLoss, r.TestAcc = metricOrNaN(res.Metrics, rundir.Loss), metricOrNaN(res.Metrics, rundir.Accuracy, legacyAccuracy)
+	r.ValAcc = nullNum(lastEvalAccuracy(recs))
+	var probe probeDetail
+	if ok, err := res.Detail("probe", &probe); err != nil {
+		return r, false, fmt.Errorf("%s: %w", resultsPath, err)
+	} else if ok {
+		r.Probe, r.Verdict = &probe.Probe, &probe.Verdict
 	}
-	r.Summary = res.Details.TestProbes
+	var summary probeSummary
+	if ok, err := res.Detail("test_probes", &summary); err != nil {
+		return r, false, fmt.Errorf("%s: %w", resultsPath, err)
+	} else if ok {
+		r.Summary = &summary
+	}
 	r.Status = statusOK
 	if chance := chanceLoss(batch); math.IsNaN(float64(r.ValLoss)) || float64(r.ValLoss) >= chance {
 		r.Status, r.Error = statusDiverged, fmt.Sprintf("validation loss %.4f is not below chance, ln %d = %.4f", float64(r.ValLoss), batch, chance)
@@ -134,9 +142,12 @@ func readVersion(dir, v string, params map[string]any, batch int) (r versionResu
 	return r, true, nil
 }
 
-func metricOrNaN(m map[string]nullNum, k string) nullNum {
-	if v, ok := m[k]; ok {
-		return v
+// metricOrNaN is the first of names that m has, NaN if none.
+func metricOrNaN(m map[string]float64, names ...string) nullNum {
+	for _, k := range names {
+		if v, ok := m[k]; ok {
+			return nullNum(v)
+		}
 	}
 	return nullNum(math.NaN())
 }
@@ -152,60 +163,22 @@ func readJSONInto(path string, v any) error {
 	return nil
 }
 
-// metricsRecord is one line of metrics.jsonl, as far as the curves need it.
-type metricsRecord struct {
-	Step  int      `json:"step"`
-	Split string   `json:"split"`
-	Loss  *nullNum `json:"loss"`
-	Acc   *nullNum `json:"acc"`
+// versionCurve is the loss of a run's records of split.
+func versionCurve(recs []rundir.Record, split string) []curvePoint {
+	x, y := rundir.Curve(recs, split, rundir.Loss)
+	out := make([]curvePoint, len(x))
+	for i := range x {
+		out[i] = curvePoint{int(x[i]), y[i]}
+	}
+	return out
 }
 
-// readLossCurves returns the training and validation losses of a run's metrics.jsonl;
-// a missing file gives empty curves, a null loss NaN.
-func readLossCurves(path string) (trainCurve, valCurve []curvePoint, err error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		var m metricsRecord
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			return nil, nil, fmt.Errorf("%s: line %d: %v", path, line, err)
-		}
-		loss := math.NaN()
-		if m.Loss != nil {
-			loss = float64(*m.Loss)
-		}
-		switch m.Split {
-		case "train":
-			trainCurve = append(trainCurve, curvePoint{m.Step, loss})
-		case "eval":
-			valCurve = append(valCurve, curvePoint{m.Step, loss})
+// lastEvalAccuracy is the accuracy of the last "eval" record (NaN if none).
+func lastEvalAccuracy(recs []rundir.Record) float64 {
+	for _, name := range []string{rundir.Accuracy, legacyAccuracy} {
+		if _, y := rundir.Curve(recs, rundir.SplitEval, name); len(y) > 0 {
+			return y[len(y)-1]
 		}
 	}
-	return trainCurve, valCurve, sc.Err()
-}
-
-// lastEvalAcc is the accuracy of the last "eval" line of metrics.jsonl (NaN if none).
-func lastEvalAcc(path string) float64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return math.NaN()
-	}
-	defer f.Close()
-	acc := math.NaN()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var m metricsRecord
-		if json.Unmarshal(sc.Bytes(), &m) == nil && m.Split == "eval" && m.Acc != nil {
-			acc = float64(*m.Acc)
-		}
-	}
-	return acc
+	return math.NaN()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/rundir"
 )
 
 func TestJudgeProbe(t *testing.T) {
@@ -173,50 +174,40 @@ func FuzzParseCrossAttnVersions(f *testing.F) {
 	})
 }
 
-func TestReadLossCurves(t *testing.T) {
-	dir := t.TempDir()
-	for _, tc := range []struct {
-		name, text string
-		wantErr    string
-		train, val int
-	}{
-		{"good", `{"step":10,"split":"train","loss":2.5}` + "\n" + `{"step":10,"split":"eval","loss":null,"acc":0.1}` + "\n" +
-			`{"step":10,"split":"test","loss":1}` + "\n", "", 1, 1},
-		{"empty", "", "", 0, 0},
-		{"truncated line", `{"step":10,"split":"train","loss":2.5}` + "\n" + `{"step":20,"spl`, "line 2", 0, 0},
-		{"wrong type", `{"step":"ten","split":"train","loss":2.5}`, "line 1", 0, 0},
+// TestReadVersion reads a finished version written now ("accuracy") and one written
+// before crossattn-match reported "accuracy" ("acc", no run marker): a resumed
+// ablation must read both instead of training them again.
+func TestReadVersion(t *testing.T) {
+	params := map[string]any{"steps": 10}
+	for _, tc := range []struct{ name, config, acc string }{
+		{"current", `{"format":"mmdna-run/1","experiment":"crossattn-match","params":{"steps":10}}`, rundir.Accuracy},
+		{"before the renaming", `{"experiment":"crossattn-match","params":{"steps":10}}`, "acc"},
 	} {
-		path := filepath.Join(dir, tc.name+".jsonl")
-		if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		tr, val, err := readLossCurves(path)
-		switch {
-		case tc.wantErr != "":
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), path) {
-				t.Errorf("%s: want an error naming %s and %q, got %v", tc.name, path, tc.wantErr, err)
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{
+				rundir.ConfigFile: tc.config,
+				rundir.MetricsFile: `{"step":5,"split":"train","loss":2.5}` + "\n" + `{"step":10,"split":"train","loss":1.5}` + "\n" +
+					`{"step":10,"split":"eval","loss":1.25,"` + tc.acc + `":0.375}` + "\n" + `{"step":10,"split":"test","loss":1.0,"` + tc.acc + `":0.5}` + "\n",
+				rundir.ResultsFile: `{"steps":10,"wall_s":3,"metrics":{"loss":1.0,"` + tc.acc + `":0.5},` +
+					`"details":{"test_probes":{"n":6,"trained_well":0.75,"ratio_median":null}}}`,
 			}
-		case err != nil || len(tr) != tc.train || len(val) != tc.val:
-			t.Errorf("%s: got %d train and %d eval points, %v", tc.name, len(tr), len(val), err)
-		case tc.val > 0 && !math.IsNaN(val[0].Loss):
-			t.Errorf("%s: a null loss should read as NaN, got %g", tc.name, val[0].Loss)
-		}
+			for name, content := range files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, done, err := readVersion(dir, "v0", params, 8)
+			if err != nil || !done {
+				t.Fatalf("readVersion: done %v, %v", done, err)
+			}
+			if r.Status != statusOK || r.Steps != 10 || float64(r.WallS) != 3 || float64(r.TrainLoss) != 1.5 || float64(r.ValLoss) != 1.25 ||
+				float64(r.ValAcc) != 0.375 || float64(r.TestLoss) != 1 || float64(r.TestAcc) != 0.5 || len(r.TrainCurve) != 2 || len(r.ValCurve) != 1 {
+				t.Errorf("read %+v", r)
+			}
+			if r.Summary == nil || r.Summary.N != 6 || float64(r.Summary.TrainedWell) != 0.75 || !math.IsNaN(float64(r.Summary.RatioMedian)) || r.Probe != nil {
+				t.Errorf("probes: summary %+v, probe %+v; want 6 images, 0.75 trained well, a NaN median and no probe", r.Summary, r.Probe)
+			}
+		})
 	}
-	if tr, val, err := readLossCurves(filepath.Join(dir, "missing.jsonl")); err != nil || tr != nil || val != nil {
-		t.Errorf("a missing file should give empty curves, got %v %v %v", tr, val, err)
-	}
-}
-
-func FuzzReadLossCurves(f *testing.F) {
-	f.Add([]byte(`{"step":1,"split":"train","loss":1}` + "\n"))
-	f.Add([]byte(`{"step":1,"split":"eval","loss":null}`))
-	f.Add([]byte("{\n"))
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(dir, "m.jsonl")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		_, _, _ = readLossCurves(path) // must not panic.
-	})
 }

@@ -2,13 +2,14 @@ package experiments
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/gomlx/compute"
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -37,15 +38,9 @@ type Job struct {
 	env    *Env
 }
 
-// RunConfig is config.json in a run directory: what a resume rebuilds the run from.
-type RunConfig struct {
-	Experiment string         `json:"experiment"`
-	Params     map[string]any `json:"params"`
-}
-
 // Prepare resolves the request into a job. Errors are one line, naming the flag,
 // file or parameter at fault; nothing in an existing run directory is touched
-// unless the request says -fresh (and then only if it holds a run).
+// unless the request says -fresh, and then only what a run wrote (rundir.RemoveRun).
 func Prepare(req Request) (*Job, error) {
 	exp, err := Get(req.Name)
 	if err != nil {
@@ -58,16 +53,22 @@ func Prepare(req Request) (*Job, error) {
 	if dir == "" {
 		dir = filepath.Join("runs", req.Name)
 	}
-	params, err := resolveForDir(exp, dir, req)
+	params, marked, err := resolveForDir(exp, dir, req)
 	if err != nil {
 		return nil, err
 	}
 	if err := prepareDir(dir, req.Resume, req.Fresh); err != nil {
 		return nil, err
 	}
-	if !req.Resume || len(req.Sets) > 0 { // a resume with -set records the new values.
-		data, _ := json.MarshalIndent(RunConfig{Experiment: exp.Name, Params: params.Map()}, "", "  ")
-		if err := train.WriteFileAtomic(filepath.Join(dir, "config.json"), append(data, '\n')); err != nil {
+	if req.Resume && exp.Study == nil {
+		if latest, _ := train.LatestCheckpoint(filepath.Join(dir, rundir.CheckpointsDir)); latest == "" {
+			return nil, fmt.Errorf("-resume: %s has no checkpoint to resume from (the run stopped before its first); start it again with -fresh", dir)
+		}
+	}
+	// A resume with -set records the new values; one of a run from before the
+	// marker marks it.
+	if !req.Resume || len(req.Sets) > 0 || !marked {
+		if err := rundir.WriteConfig(dir, rundir.Config{Experiment: exp.Name, Params: params.Map()}); err != nil {
 			return nil, fmt.Errorf("-out %s: %w", dir, unwrap(err))
 		}
 	}
@@ -95,41 +96,39 @@ func Prepare(req Request) (*Job, error) {
 }
 
 // resolveForDir resolves parameters; a resume starts from the run's config.json and
-// applies the request's -set on top (e.g. more steps).
-func resolveForDir(exp *Experiment, dir string, req Request) (*Params, error) {
+// applies the request's -set on top (e.g. more steps). marked is false for a resume
+// of a run from before the run marker (rundir.Config.Marked).
+func resolveForDir(exp *Experiment, dir string, req Request) (p *Params, marked bool, err error) {
 	if !req.Resume {
-		return exp.Resolve(req.Sets)
+		p, err = exp.Resolve(req.Sets)
+		return p, true, err
 	}
-	name := filepath.Join(dir, "config.json")
-	data, err := os.ReadFile(name)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("-resume: %s has no run to resume (no config.json); start one without -resume", dir)
+	rc, err := rundir.ReadConfig(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, fmt.Errorf("-resume: %s has no run to resume (no %s); start one without -resume", dir, rundir.ConfigFile)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("-resume: %s: %w", name, unwrap(err))
-	}
-	var rc RunConfig
-	if err := json.Unmarshal(data, &rc); err != nil {
-		return nil, fmt.Errorf("-resume: %s: corrupted: %v", name, err)
+		return nil, false, fmt.Errorf("-resume: %w", err)
 	}
 	if rc.Experiment != exp.Name {
-		return nil, fmt.Errorf("-resume: %s holds a run of %s, not %s", dir, rc.Experiment, exp.Name)
+		return nil, false, fmt.Errorf("-resume: %s holds a run of %s, not %s", dir, rc.Experiment, exp.Name)
 	}
-	p := exp.NewParams()
+	p = exp.NewParams()
 	for k, v := range rc.Params {
 		if err := p.setAny(k, v); err != nil {
-			return nil, fmt.Errorf("-resume: %s: %v", name, err)
+			return nil, false, fmt.Errorf("-resume: %s: %v", filepath.Join(dir, rundir.ConfigFile), err)
 		}
 	}
 	if err := p.ParseSets(req.Sets); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return p, nil
+	return p, rc.Marked(), nil
 }
 
 // prepareDir applies the run-directory contract: a new directory, or one where no
 // training has started (a failed start leaves only config.json), is used as is; a
-// directory holding a run needs -resume or -fresh.
+// directory holding a run needs -resume or -fresh, and -fresh removes only what a
+// run wrote. A config.json that is not a run's is never overwritten.
 func prepareDir(dir string, resume, fresh bool) error {
 	entries, err := os.ReadDir(dir)
 	switch {
@@ -141,19 +140,20 @@ func prepareDir(dir string, resume, fresh bool) error {
 		return fmt.Errorf("-out %s: %w", dir, unwrap(err))
 	case resume:
 	case fresh && len(entries) > 0:
-		if !isRunDir(dir) {
-			return fmt.Errorf("-fresh: %s is not empty and does not look like a run directory; refusing to delete it", dir)
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			return fmt.Errorf("-fresh: %w", unwrap(err))
+		if err := rundir.RemoveRun(dir); err != nil {
+			return fmt.Errorf("-fresh: %w", err)
 		}
 	case HoldsRun(dir):
 		return fmt.Errorf("-out %s already holds a run: continue it with -resume or replace it with -fresh", dir)
+	default:
+		if _, err := rundir.ReadConfig(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("-out: %w; choose another directory", err)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("-out %s: %w", dir, unwrap(err))
 	}
-	probe, err := os.CreateTemp(dir, ".write-test-")
+	probe, err := os.CreateTemp(dir, rundir.WriteProbePattern)
 	if err != nil {
 		return fmt.Errorf("-out %s: not writable: %w", dir, unwrap(err))
 	}
@@ -161,23 +161,13 @@ func prepareDir(dir string, resume, fresh bool) error {
 	return os.Remove(probe.Name())
 }
 
-// isRunDir says whether dir looks like an mmdna run directory (safe to delete with -fresh).
-func isRunDir(dir string) bool {
-	for _, f := range []string{"config.json", "metrics.jsonl", "checkpoints", "results.json"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
 // HoldsRun says whether training has started in dir (metrics or checkpoints exist),
 // the test Prepare applies before it refuses a directory without -resume or -fresh.
 func HoldsRun(dir string) bool {
-	if fi, err := os.Stat(filepath.Join(dir, "metrics.jsonl")); err == nil && fi.Size() > 0 {
+	if fi, err := os.Stat(filepath.Join(dir, rundir.MetricsFile)); err == nil && fi.Size() > 0 {
 		return true
 	}
-	latest, _ := train.LatestCheckpoint(filepath.Join(dir, "checkpoints"))
+	latest, _ := train.LatestCheckpoint(filepath.Join(dir, rundir.CheckpointsDir))
 	return latest != ""
 }
 

@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/datasets/fmnist"
 	"github.com/mmdna/mmdna/internal/testbackend"
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -33,9 +33,11 @@ func mpRun(t *testing.T, name, sets string) (string, *train.Results) {
 	return dir, res
 }
 
-// mpWant fails unless every metric is present and finite and every file exists.
+// mpWant fails unless every metric is present and finite, every file exists, and
+// the run directory holds nothing rundir.RemoveRun does not know.
 func mpWant(t *testing.T, dir string, m train.Metrics, metrics []string, files ...string) {
 	t.Helper()
+	wantOnlyRunFiles(t, dir)
 	for _, k := range metrics {
 		if v, ok := m[k]; !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 			t.Errorf("metric %s = %v (present %v)", k, v, ok)
@@ -64,22 +66,18 @@ func TestMAEShapesSmoke(t *testing.T) {
 	if g := res.Metrics["probe_gain"]; math.Abs(g-(res.Metrics["probe_accuracy"]-res.Metrics["probe_random_accuracy"])) > 1e-12 {
 		t.Errorf("probe_gain %v is not the difference of the accuracies", g)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	saved, err := rundir.ReadResults(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r struct {
-		Details struct {
-			Probe map[string]any `json:"linear_probe"`
-		} `json:"details"`
+	var probe map[string]any
+	if ok, err := saved.Detail("linear_probe", &probe); !ok || err != nil {
+		t.Fatalf("results.json linear_probe: present %v, %v", ok, err)
 	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatal(err)
+	if n, _ := probe["test_images"].(float64); n != 128 {
+		t.Errorf("results.json linear_probe test_images = %v, want 128", probe["test_images"])
 	}
-	if n, _ := r.Details.Probe["test_images"].(float64); n != 128 {
-		t.Errorf("results.json linear_probe test_images = %v, want 128", r.Details.Probe["test_images"])
-	}
-	shape, _ := r.Details.Probe["main object's shape"].(map[string]any)
+	shape, _ := probe["main object's shape"].(map[string]any)
 	if c, _ := shape["classes"].(float64); c != 7 {
 		t.Errorf("results.json shape probe %v, want 7 classes", shape)
 	}

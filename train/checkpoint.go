@@ -17,6 +17,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/rundir"
 )
 
 // Checkpoints are directories under RUN/checkpoints:
@@ -54,12 +55,9 @@ type CheckpointState struct {
 	DataBytes int64          `json:"data_bytes"`
 }
 
-// BestMetric records the best value of the tracked evaluation metric.
-type BestMetric struct {
-	Metric string  `json:"metric"`
-	Value  float64 `json:"value"`
-	Step   int     `json:"step"`
-}
+// BestMetric records the best value of the tracked evaluation metric (results.json
+// holds it too, hence its home in package rundir).
+type BestMetric = rundir.BestMetric
 
 type savedVar struct {
 	Path      string `json:"path"`
@@ -326,26 +324,9 @@ func writeFileSync(name string, data []byte) error {
 }
 
 // WriteFileAtomic writes data to name through a temporary file in the same directory
-// and a rename, so readers see either the old or the new content, never a mix.
-func WriteFileAtomic(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
-}
+// and a rename, so readers see either the old or the new content, never a mix
+// (rundir.WriteFileAtomic).
+func WriteFileAtomic(name string, data []byte) error { return rundir.WriteFileAtomic(name, data) }
 
 func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {

@@ -83,26 +83,3 @@ func TestLoadCheckpointShapeMismatch(t *testing.T) {
 		t.Errorf("error = %v, want a shape mismatch naming /w", err)
 	}
 }
-
-func TestMetricsFileTruncatesOnResume(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "metrics.jsonl")
-	content := `{"step":10,"split":"train","loss":1}
-{"step":20,"split":"train","loss":0.5}
-{"step":20,"split":"eval","loss":0.6}
-{"step":30,"split":"train","loss":0.4}
-{"step":40,"spl`
-	os.WriteFile(path, []byte(content), 0o644)
-	m, err := OpenMetricsFile(path, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Emit(Event{Kind: KindStep, Step: 25, Split: "train", Loss: 0.45})
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[3], `{"step":25,`) {
-		t.Errorf("after resume at 20:\n%s", data)
-	}
-}

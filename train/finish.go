@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/mmdna/mmdna/rundir"
 )
 
 // evaluation returns the Evaluation handed to the task for split.
@@ -24,12 +26,9 @@ func (r *runner) evaluate(split string) (Metrics, error) {
 		r.lastEval = r.step
 	}
 	rest := maps.Clone(m)
-	loss, hasLoss := rest["loss"]
-	delete(rest, "loss")
-	if !hasLoss {
-		loss = 0
-	}
-	r.emit(Event{Kind: KindEval, Split: split, Loss: loss, Metrics: rest})
+	loss, hasLoss := rest[rundir.Loss]
+	delete(rest, rundir.Loss)
+	r.emitRecord(Event{Kind: KindEval, Split: split, Loss: loss, Metrics: rest}, hasLoss)
 	if split == "eval" && r.cfg.BestMetric != "" {
 		v, ok := m[r.cfg.BestMetric]
 		if !ok {
@@ -116,12 +115,12 @@ func (r *runner) finish() (*Results, error) {
 	res := &Results{Experiment: r.opt.Experiment, Backend: r.backendName(), Steps: r.step,
 		WallS: r.wallS(), TrainImgPerS: imgPerS, Metrics: test, Best: r.best, Params: r.opt.Params, Details: r.details,
 		FinishedAt: time.Now().UTC().Round(time.Second)}
-	if err := writeResults(r.opt.Dir, res); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(r.opt.Dir, "results.json"), err)
+	if err := rundir.WriteResults(r.opt.Dir, res); err != nil {
+		return nil, err
 	}
 	r.emit(Event{Kind: KindFinished, Path: r.opt.Dir, Metrics: test,
 		Message: fmt.Sprintf("finished %d steps in %s; results in %s", r.step,
-			time.Duration(r.wallS()*float64(time.Second)).Round(time.Second), filepath.Join(r.opt.Dir, "results.json"))})
+			time.Duration(r.wallS()*float64(time.Second)).Round(time.Second), filepath.Join(r.opt.Dir, rundir.ResultsFile))})
 	return res, nil
 }
 

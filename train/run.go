@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -16,12 +15,13 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	gtrain "github.com/gomlx/gomlx/ml/train"
+	"github.com/mmdna/mmdna/rundir"
 )
 
 // Options says where and how a Task runs.
 type Options struct {
 	Experiment string
-	Dir        string // run directory: metrics.jsonl, results.json, checkpoints/.
+	Dir        string // run directory: metrics.jsonl, results.json, checkpoints/ (see package rundir).
 	Resume     bool   // continue from the newest checkpoint in Dir/checkpoints.
 	Backend    compute.Backend
 	// BackendName is the configuration the backend was made from ("go",
@@ -32,19 +32,9 @@ type Options struct {
 	Control     <-chan Command // optional.
 }
 
-// Results is what a finished run writes to results.json.
-type Results struct {
-	Experiment   string         `json:"experiment"`
-	Backend      string         `json:"backend"`
-	Steps        int            `json:"steps"`
-	WallS        float64        `json:"wall_s"`
-	TrainImgPerS float64        `json:"train_img_per_s"`
-	Metrics      Metrics        `json:"metrics"`
-	Best         *BestMetric    `json:"best,omitempty"`
-	Details      map[string]any `json:"details,omitempty"` // from the test evaluation (Evaluation.Detail).
-	Params       map[string]any `json:"params,omitempty"`
-	FinishedAt   time.Time      `json:"finished_at"`
-}
+// Results is what a finished run writes to results.json (package rundir reads and
+// writes it); Details come from the test evaluation (Evaluation.Detail).
+type Results = rundir.Results
 
 // ErrStopped is returned by Run when the context was cancelled: the run saved a
 // checkpoint and can be resumed.
@@ -59,7 +49,7 @@ var ErrNonFinite = errors.New("loss is not finite")
 // Any other error has already been reported as a KindFailed event; the last good
 // checkpoint is never overwritten by a failed step.
 func Run(ctx context.Context, task *Task, cfg Config, opt Options) (*Results, error) {
-	r := &runner{task: task, cfg: cfg, opt: opt, ctx: ctx, ckptDir: filepath.Join(opt.Dir, "checkpoints")}
+	r := &runner{task: task, cfg: cfg, opt: opt, ctx: ctx, ckptDir: filepath.Join(opt.Dir, rundir.CheckpointsDir)}
 	res, err := r.run(ctx)
 	if err != nil && !errors.Is(err, ErrStopped) {
 		r.emit(Event{Kind: KindFailed, Step: r.step, Err: err})
@@ -79,7 +69,7 @@ type runner struct {
 	ctx     context.Context
 	ckptDir string
 	store   *model.Store
-	metrics *MetricsFile
+	metrics *rundir.MetricsWriter
 
 	step      int // training steps completed.
 	lastCkpt  string
@@ -107,7 +97,13 @@ type stepWindow struct {
 	skipped time.Duration // evaluation/checkpoint/pause time inside the window.
 }
 
-func (r *runner) emit(e Event) {
+// emit completes e and sends it to the sinks; step and eval events also go to
+// metrics.jsonl.
+func (r *runner) emit(e Event) { r.emitRecord(e, true) }
+
+// emitRecord is emit; hasLoss false leaves the loss out of metrics.jsonl (an
+// evaluation that reports none: e.Loss is 0, as events have it).
+func (r *runner) emitRecord(e Event, hasLoss bool) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
@@ -126,8 +122,12 @@ func (r *runner) emit(e Event) {
 	for _, s := range r.opt.Sinks {
 		s.Emit(e)
 	}
-	if r.metrics != nil {
-		r.metrics.Emit(e)
+	if r.metrics != nil && (e.Kind == KindStep || e.Kind == KindEval) {
+		rec := rundir.Record{Step: e.Step, Epoch: e.Epoch, Split: e.Split, TimeS: e.WallS, Metrics: e.Metrics}
+		if hasLoss {
+			rec.Loss = &e.Loss
+		}
+		r.metrics.Write(rec)
 	}
 }
 
@@ -184,7 +184,7 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 		resumeStep = st.Step
 	}
 	var err error
-	if r.metrics, err = OpenMetricsFile(filepath.Join(r.opt.Dir, "metrics.jsonl"), resumeStep); err != nil {
+	if r.metrics, err = rundir.OpenMetrics(r.opt.Dir, resumeStep); err != nil {
 		return nil, fmt.Errorf("run directory %s: %w", r.opt.Dir, unwrapPathErr(err))
 	}
 	r.startTime = time.Now()
@@ -201,7 +201,7 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 	r.emit(Event{Kind: KindStart, Message: what, Path: r.opt.Dir})
 
 	if r.step >= r.cfg.Steps {
-		if res, err := readResults(r.opt.Dir); err == nil {
+		if res, err := rundir.ReadResults(r.opt.Dir); err == nil {
 			r.emit(Event{Kind: KindFinished, Path: r.opt.Dir, Metrics: res.Metrics, Message: fmt.Sprintf(
 				"%s already finished at step %d; to train longer, resume with a larger steps", r.opt.Experiment, r.step)})
 			return res, nil
@@ -305,8 +305,8 @@ func (r *runner) emitStep(loop *gtrain.Loop, metrics []*tensors.Tensor, now time
 	r.trainTime += elapsed
 	perStep := elapsed.Seconds() / float64(r.window.steps)
 	m := Metrics{
-		"lr":        r.cfg.schedule().At(r.step - 1),
-		"img_per_s": float64(r.task.Data.BatchSize()) / perStep,
+		rundir.LR:      r.cfg.schedule().At(r.step - 1),
+		rundir.ImgPerS: float64(r.task.Data.BatchSize()) / perStep,
 	}
 	for i, mi := range loop.Trainer.TrainMetrics() {
 		if i >= 2 && i < len(metrics) { // 0, 1: the batch loss and its moving average.
@@ -419,22 +419,4 @@ func ctxDone(ctx context.Context) bool {
 	default:
 		return false
 	}
-}
-
-func readResults(dir string) (*Results, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
-	if err != nil {
-		return nil, err
-	}
-	var res Results
-	return &res, json.Unmarshal(data, &res)
-}
-
-// writeResults writes results.json atomically.
-func writeResults(dir string, res *Results) error {
-	data, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return err
-	}
-	return WriteFileAtomic(filepath.Join(dir, "results.json"), append(data, '\n'))
 }

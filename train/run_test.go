@@ -1,9 +1,7 @@
 package train
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -21,6 +19,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/mmdna/mmdna/internal/testbackend"
+	"github.com/mmdna/mmdna/rundir"
 )
 
 var testBackend = testbackend.Go()
@@ -105,34 +104,20 @@ func run(t *testing.T, ctx context.Context, dir string, resume bool, cfg Config,
 		Backend: testBackend, Sinks: sinks})
 }
 
-type metricLine struct {
-	Step  int      `json:"step"`
-	Split string   `json:"split"`
-	Loss  *float64 `json:"loss"`
-	TimeS *float64 `json:"time_s"`
-	Epoch *float64 `json:"epoch"`
-}
-
-func readMetrics(t *testing.T, dir string) []metricLine {
+// readMetrics reads the run's metrics.jsonl; xorTask's evaluation reports no loss,
+// so only train lines may have one (and all of them must).
+func readMetrics(t *testing.T, dir string) []rundir.Record {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "metrics.jsonl"))
+	recs, err := rundir.ReadMetrics(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var lines []metricLine
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var m metricLine
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatalf("metrics.jsonl line %q: %v", sc.Text(), err)
+	for _, r := range recs {
+		if (r.Loss == nil) != (r.Split != rundir.SplitTrain) {
+			t.Fatalf("metrics record %+v: a train line without a loss, or an evaluation without one that has one", r)
 		}
-		if m.Loss == nil || m.TimeS == nil || m.Epoch == nil || m.Split == "" {
-			t.Fatalf("metrics.jsonl line %q lacks a required field", sc.Text())
-		}
-		lines = append(lines, m)
 	}
-	return lines
+	return recs
 }
 
 func TestRunTrainsAndWritesFiles(t *testing.T) {
@@ -148,13 +133,9 @@ func TestRunTrainsAndWritesFiles(t *testing.T) {
 	if res.TrainImgPerS <= 0 {
 		t.Errorf("train_img_per_s = %v, want > 0", res.TrainImgPerS)
 	}
-	var got Results
-	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &got); err != nil || got.Experiment != "xor" || got.Steps != 40 {
-		t.Fatalf("results.json = %s (%v)", data, err)
+	got, err := rundir.ReadResults(dir)
+	if err != nil || got.Experiment != "xor" || got.Steps != 40 {
+		t.Fatalf("results.json = %+v (%v)", got, err)
 	}
 	lines := readMetrics(t, dir)
 	var trainSteps []int

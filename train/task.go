@@ -8,11 +8,7 @@
 package train
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -20,6 +16,7 @@ import (
 	gtrain "github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/mmdna/mmdna/rundir"
 )
 
 // Source yields the training batch of a given step.
@@ -35,25 +32,9 @@ type Source interface {
 	BatchSize() int
 }
 
-// Metrics maps metric names to values. The key "loss" becomes Event.Loss.
-type Metrics map[string]float64
-
-// MarshalJSON writes non-finite values as null (JSON has no NaN), keys sorted.
-func (m Metrics) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		key, _ := json.Marshal(k)
-		b.Write(key)
-		b.WriteByte(':')
-		b.WriteString(jsonNum(m[k]))
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
+// Metrics maps metric names to values (rundir.Metrics: null in JSON for a
+// non-finite value). The key "loss" becomes Event.Loss.
+type Metrics = rundir.Metrics
 
 // Evaluation is handed to a Task's Evaluate and Report functions.
 type Evaluation struct {

@@ -4,9 +4,12 @@
 //	go run ./cmd/train -exp vit-fmnist -list      # its parameters and defaults
 //	go run ./cmd/train -exp vit-fmnist -set 'steps=2000;lr=5e-4' [-out DIR] [-backend go|xla:cuda] [-resume|-fresh]
 //
-// It writes DIR/metrics.jsonl, DIR/results.json and DIR/checkpoints (DIR defaults to
-// runs/<experiment>). Exit status: 0 done, 1 the run failed, 2 bad input, 130
-// stopped by SIGINT/SIGTERM after saving a checkpoint (continue with -resume).
+// It writes DIR/config.json, DIR/metrics.jsonl, DIR/results.json and DIR/checkpoints
+// (package rundir; DIR defaults to runs/<experiment>). -fresh replaces a run, deleting
+// only what the run wrote. Errors go to stderr, progress to stdout. Exit status of
+// the built binary: 0 done, 1 the run failed, 2 bad input, 130 stopped by
+// SIGINT/SIGTERM after saving a checkpoint (continue with -resume); `go run` and
+// make report other codes (see README).
 package main
 
 import (
@@ -17,12 +20,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 
 	"github.com/mmdna/mmdna/backend"
 	"github.com/mmdna/mmdna/experiments"
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -79,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	if err != nil {
 		return fail(exitBadArgs, err)
 	}
-	progress := train.Progress{W: stdout, Prefix: "[" + *exp + "] "}
+	progress := train.Progress{W: stdout, Err: stderr, Prefix: "[" + *exp + "] "}
 	job, err := experiments.Prepare(experiments.Request{Name: *exp, Sets: sets, Out: *out, Resume: *resume,
 		Fresh: *fresh, Backend: b, BackendName: backend.Name(*backendName), Log: func(f string, a ...any) {
 			if !*quiet {
@@ -100,13 +105,13 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	case errors.Is(err, train.ErrStopped):
 		return exitStopped
 	case err != nil:
-		if *quiet { // the progress sink already printed the failure.
+		if *quiet { // otherwise the progress sink printed the failure on stderr.
 			fmt.Fprintf(stderr, "train: %v\n", err)
 		}
 		return exitFailed
 	}
 	if *quiet {
-		fmt.Fprintf(stdout, "%s: %v (results in %s/results.json)\n", *exp, res.Metrics, job.Dir)
+		fmt.Fprintf(stdout, "%s: %v (results in %s)\n", *exp, res.Metrics, filepath.Join(job.Dir, rundir.ResultsFile))
 	}
 	return 0
 }

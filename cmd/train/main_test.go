@@ -3,15 +3,17 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mmdna/mmdna/rundir"
 )
 
 // TestMain lets the tests run this command as a separate process (the test binary
@@ -103,22 +105,13 @@ func TestSIGKILLThenResume(t *testing.T) {
 	if !strings.Contains(stdout.String(), "resuming mlp-spirals at step ") {
 		t.Errorf("resume output lacks the resume line:\n%s", stdout.String())
 	}
-	f, err := os.Open(filepath.Join(out, "metrics.jsonl"))
+	recs, err := rundir.ReadMetrics(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	next := 10
 	seen := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var rec struct {
-			Step  int    `json:"step"`
-			Split string `json:"split"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatalf("bad line %q: %v", sc.Text(), err)
-		}
+	for _, rec := range recs {
 		key := fmt.Sprintf("%s@%d", rec.Split, rec.Step)
 		if seen[key] {
 			t.Fatalf("duplicate line %s", key)
@@ -134,4 +127,134 @@ func TestSIGKILLThenResume(t *testing.T) {
 	if next != 1510 || !seen["test@1500"] {
 		t.Errorf("metrics end at train step %d (test line: %v), want 1500", next-10, seen["test@4000"])
 	}
+}
+
+// TestFailedResumeIsOneLineOnStderr: a -resume that cannot start (the earlier start
+// failed before its first checkpoint) is bad input: nothing on stdout, one line on
+// stderr, exit status 2.
+func TestFailedResumeIsOneLineOnStderr(t *testing.T) {
+	out := t.TempDir()
+	cfg := `{"format":"mmdna-run/1","experiment":"mlp-spirals","params":{"steps":20}}`
+	if err := os.WriteFile(filepath.Join(out, rundir.ConfigFile), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, msg := runFailing(t, exitBadArgs, "-exp", "mlp-spirals", "-resume", "-out", out)
+	if stdout != "" || !strings.Contains(msg, "checkpoint") {
+		t.Errorf("stdout %q, stderr %q; want stdout empty and a stderr line about the missing checkpoint", stdout, msg)
+	}
+}
+
+// runFailing runs the command with args, expects exit status code and exactly one
+// line on stderr, and returns stdout and that line.
+func runFailing(t *testing.T, code int, args ...string) (stdout, stderrLine string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	cmd := command(args...)
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	if err := cmd.Run(); !isExit(err, code) {
+		t.Errorf("exit = %v, want status %d", err, code)
+	}
+	line := strings.TrimSpace(errs.String())
+	if line == "" || strings.Contains(line, "\n") {
+		t.Errorf("stderr %q, want one line", errs.String())
+	}
+	return out.String(), line
+}
+
+// TestFailureGoesToStderr: a run that fails (a damaged checkpoint on -resume) says
+// so on stderr, in one line, and exits 1; stdout carries no error.
+func TestFailureGoesToStderr(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	if err := command("-exp", "mlp-spirals", "-set", "smoke=true;steps=20;ckpt_every=10;eval_every=10;log_every=10;test_size=60",
+		"-out", out, "-quiet").Run(); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	vars := filepath.Join(out, "checkpoints", "step-00000020", "vars.bin")
+	if err := os.WriteFile(vars, []byte("damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, msg := runFailing(t, exitFailed, "-exp", "mlp-spirals", "-resume", "-out", out)
+	if !strings.Contains(msg, "vars.bin") || strings.Contains(stdout, "vars.bin") {
+		t.Errorf("stdout %q, stderr %q; want the failure on stderr only", stdout, msg)
+	}
+}
+
+// buildTrain builds this command into a temporary directory: exit statuses are a
+// promise of the built binary (go run replaces them with its own).
+func buildTrain(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "train")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	build := exec.Command(goCmd, "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestBuiltBinaryExitCodes: the built binary exits 2 on a bad flag, and 130 on
+// SIGINT once it has saved a checkpoint.
+func TestBuiltBinaryExitCodes(t *testing.T) {
+	bin := buildTrain(t)
+	var stderr bytes.Buffer
+	bad := exec.Command(bin, "-no-such-flag")
+	bad.Stderr = &stderr
+	if err := bad.Run(); !isExit(err, exitBadArgs) {
+		t.Errorf("bad flag: %v, want exit status %d; stderr %s", err, exitBadArgs, stderr.String())
+	}
+
+	out := filepath.Join(t.TempDir(), "run")
+	cmd := exec.Command(bin, "-exp", "mlp-spirals", "-set", "steps=1000000;log_every=20;eval_every=0;ckpt_every=0", "-out", out)
+	cmd.Env = append(os.Environ(), "GOMLX_BACKEND=go")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(60 * time.Second)
+	for stepped := false; !stepped; {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				cmd.Wait()
+				t.Fatal("the run ended before it printed a step line")
+			}
+			stepped = strings.Contains(l, "] step ")
+		case <-timeout:
+			cmd.Process.Kill()
+			t.Fatal("no step line within 60 s")
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	for l := range lines {
+		rest = append(rest, l)
+	}
+	if err := cmd.Wait(); !isExit(err, exitStopped) {
+		t.Errorf("after SIGINT: %v, want exit status %d; output:\n%s", err, exitStopped, strings.Join(rest, "\n"))
+	}
+	ckpts, _ := filepath.Glob(filepath.Join(out, "checkpoints", "step-*", "state.json"))
+	if len(ckpts) == 0 {
+		t.Errorf("no checkpoint after SIGINT; output:\n%s", strings.Join(rest, "\n"))
+	}
+}
+
+func isExit(err error, code int) bool {
+	ee, ok := err.(*exec.ExitError)
+	return ok && ee.ExitCode() == code
 }

@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/mmdna/mmdna/events"
 	"github.com/mmdna/mmdna/experiments"
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/tui"
 )
@@ -76,25 +75,19 @@ func (c *catalog) dir(name string) string {
 func (c *catalog) Existing(name string) tui.RunInfo {
 	info := tui.RunInfo{Dir: c.dir(name)}
 	info.Exists = experiments.HoldsRun(info.Dir)
-	latest, _ := train.LatestCheckpoint(filepath.Join(info.Dir, "checkpoints"))
+	latest, _ := train.LatestCheckpoint(filepath.Join(info.Dir, rundir.CheckpointsDir))
 	if latest != "" {
 		info.Exists, info.Resumable, info.Checkpoint = true, true, latest
 		if s, err := train.ReadCheckpointState(latest); err == nil {
 			info.Step = s.Step
 		}
 	}
-	var rc struct {
-		Params map[string]any `json:"params"`
-	}
-	if data, err := os.ReadFile(filepath.Join(info.Dir, "config.json")); err == nil && json.Unmarshal(data, &rc) == nil {
+	if rc, err := rundir.ReadConfig(info.Dir); err == nil {
 		if s, ok := rc.Params["steps"].(float64); ok {
 			info.Steps = int(s)
 		}
 	}
-	var res struct {
-		Steps int `json:"steps"`
-	}
-	if data, err := os.ReadFile(filepath.Join(info.Dir, "results.json")); err == nil && json.Unmarshal(data, &res) == nil {
+	if res, err := rundir.ReadResults(info.Dir); err == nil {
 		info.Finished = info.Resumable && res.Steps >= info.Step
 	}
 	return info
@@ -130,7 +123,7 @@ func (c *catalog) run(ctx context.Context, req tui.Request, dir string, ctl <-ch
 			sink.Emit(events.Event{Kind: events.KindLog, Time: time.Now(), Message: fmt.Sprintf(format, args...)})
 		}})
 	if err != nil {
-		fail(err)
+		fail(badInput{err})
 		return
 	}
 	if ctx.Err() != nil { // stopped while preparing: nothing trained, nothing to save.
@@ -139,7 +132,13 @@ func (c *catalog) run(ctx context.Context, req tui.Request, dir string, ctl <-ch
 		return
 	}
 	if job.Resume {
-		sink = &historySink{next: sink, path: filepath.Join(dir, "metrics.jsonl")}
+		sink = &historySink{next: sink, dir: dir}
 	}
 	_, _ = job.Run(ctx, ctl, sink) // failures and stops were reported as events.
 }
+
+// badInput marks a failure to prepare a run (flags, parameters, run directory):
+// plain mode exits 2 on it, as cmd/train does.
+type badInput struct{ error }
+
+func (b badInput) Unwrap() error { return b.error }

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mmdna/mmdna/events"
+	"github.com/mmdna/mmdna/rundir"
 )
 
-func TestReadHistory(t *testing.T) {
+func TestHistory(t *testing.T) {
 	in := strings.Join([]string{
 		`{"step":100,"epoch":1,"split":"train","loss":0.5,"time_s":1.5,"accuracy":0.8,"lr":0.01,"img_per_s":null}`,
 		``,
@@ -16,10 +19,11 @@ func TestReadHistory(t *testing.T) {
 		`{"step":200,"epoch":2,"split":"test","loss":0.2,"time_s":3.1,"accuracy":0.9}`,
 		`{"step":300,"epoch":3,"split":"train","loss":0.1,"time_s":4}`,
 	}, "\n")
-	got, err := readHistory(strings.NewReader(in), 250)
+	recs, err := rundir.ParseMetrics("m", strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := history(recs, 250)
 	if len(got) != 3 {
 		t.Fatalf("%d events, want 3 (the test line and step 300 left out): %+v", len(got), got)
 	}
@@ -36,39 +40,28 @@ func TestReadHistory(t *testing.T) {
 	}
 }
 
-func TestReadHistoryMalformed(t *testing.T) {
-	for _, tc := range []struct {
-		name, in, want string
-	}{
-		{"not json", `{"step":1,`, "line 1: not a JSON object"},
-		{"array", `[1,2]`, "line 1: not a JSON object"},
-		{"no step", `{"split":"train","loss":1}`, "line 1: step is <nil>"},
-		{"fractional step", `{"step":1.5,"split":"train"}`, "step is 1.5"},
-		{"negative step", `{"step":-3,"split":"train"}`, "step is -3"},
-		{"string step", `{"step":"7","split":"train"}`, "step is 7"},
-		{"bad split", `{"step":1,"split":"valid"}`, `split is "valid"`},
-		{"second line", "{\"step\":1,\"split\":\"train\"}\n{oops}", "line 2:"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := readHistory(strings.NewReader(tc.in), 1000)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
-			}
-		})
+// TestHistorySink: the replay follows the start event; a damaged file becomes one
+// log line and empty charts, not a failure.
+func TestHistorySink(t *testing.T) {
+	dir := t.TempDir()
+	line := `{"step":10,"epoch":1,"split":"train","loss":0.5}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, rundir.MetricsFile), []byte(line+line), 0o644); err != nil {
+		t.Fatal(err)
 	}
-}
-
-func FuzzReadHistory(f *testing.F) {
-	f.Add(`{"step":100,"epoch":1,"split":"train","loss":0.5,"accuracy":0.8}`)
-	f.Add(`{"step":1,"split":"eval","loss":null}` + "\n" + `{"step":2}`)
-	f.Add(`[]`)
-	f.Fuzz(func(t *testing.T, in string) {
-		evs, err := readHistory(strings.NewReader(in), 1<<30)
-		for _, e := range evs {
-			if e.Step < 0 || (e.Kind != events.KindStep && e.Kind != events.KindEval) || e.Split == "test" {
-				t.Fatalf("bad event %+v from %q", e, in)
-			}
-		}
-		_ = err
-	})
+	var got []events.Event
+	h := &historySink{next: events.SinkFunc(func(e events.Event) { got = append(got, e) }), dir: dir}
+	h.Emit(events.Event{Kind: events.KindStart, Step: 10})
+	h.Emit(events.Event{Kind: events.KindStart, Step: 10}) // replayed once only.
+	if len(got) != 4 || got[1].Kind != events.KindStep || got[2].Kind != events.KindStep || got[3].Kind != events.KindStart {
+		t.Errorf("events %+v, want start, the 2 records, start", got)
+	}
+	if err := os.WriteFile(filepath.Join(dir, rundir.MetricsFile), []byte("{oops}\n"+line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	h = &historySink{next: events.SinkFunc(func(e events.Event) { got = append(got, e) }), dir: dir}
+	h.Emit(events.Event{Kind: events.KindStart})
+	if len(got) != 2 || got[1].Kind != events.KindLog || !strings.Contains(got[1].Message, "line 1") {
+		t.Errorf("damaged file: %+v, want start and a log line naming line 1", got)
+	}
 }

@@ -6,9 +6,10 @@
 //
 // The screens and keys live in package tui, which imports no graph code; this file
 // and catalog.go wire it to the experiments registry and the trainer. With NO_COLOR
-// set, -plain, or stdout not a terminal it prints progress lines as cmd/train does.
-// Exit status: 0 done, stopped with q, or nothing run; 1 the run failed; 2 bad input;
-// 130 stopped by SIGINT/SIGTERM (or Ctrl-C in plain mode) after saving a checkpoint.
+// set, -plain, or stdout not a terminal it prints progress lines as cmd/train does
+// (errors on stderr). Exit status of the built binary: 0 done, stopped with q, or
+// nothing run; 1 the run failed; 2 bad input; 130 stopped by SIGINT/SIGTERM (or
+// Ctrl-C in plain mode) after saving a checkpoint.
 package main
 
 import (
@@ -85,8 +86,12 @@ func run(args []string, stdin io.Reader, stdout *os.File, stderr io.Writer) int 
 		m.Shutdown(time.Minute)
 		return exitFailed
 	}
-	fmt.Fprint(stdout, m.Summary())
 	code := exitCode(m.Outcome())
+	summary := io.Writer(stdout)
+	if code == exitFailed { // the summary of a failed run ends with its error.
+		summary = stderr
+	}
+	fmt.Fprint(summary, m.Summary())
 	if code == exitStopped && !signalled.Load() {
 		code = 0 // q is how people leave the UI: not an error for make or the shell.
 	}
@@ -162,17 +167,21 @@ func runPlain(cfg *config, stdout, stderr io.Writer) int {
 			sess.Stop()
 		}
 	}()
-	progress := train.Progress{W: stdout, Prefix: "[" + name + "] "}
-	outcome := ""
+	progress := train.Progress{W: stdout, Err: stderr, Prefix: "[" + name + "] "}
+	outcome, badIn := "", false
 	for e := range sess.Events {
 		progress.Emit(e)
 		switch e.Kind {
 		case events.KindFinished, events.KindStopped, events.KindFailed:
 			outcome = string(e.Kind)
+			badIn = errors.As(e.Err, new(badInput))
 		}
 	}
 	if outcome == "" {
 		outcome = "failed"
+	}
+	if badIn {
+		return exitBadArgs
 	}
 	return exitCode(outcome)
 }

@@ -198,3 +198,24 @@ func TestPlain(t *testing.T) {
 		t.Errorf("second run without -resume: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestPlainBadInput: in plain mode a run directory -fresh must not touch is bad
+// input: one line on stderr, nothing on stdout, exit status 2, nothing deleted.
+func TestPlainBadInput(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"config.json", "model.safetensors"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := mustParse(t, "-exp", "mlp-spirals", "-set", "smoke=true", "-out", dir, "-plain", "-fresh")
+	var stdout, stderr bytes.Buffer
+	code := runPlain(cfg, &stdout, &stderr)
+	msg := strings.TrimSpace(stderr.String())
+	if code != exitBadArgs || stdout.Len() != 0 || strings.Contains(msg, "\n") || !strings.Contains(msg, "-fresh") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2, nothing on stdout, one -fresh line on stderr", code, stdout.String(), msg)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("the directory holds %d entries after the refusal, want the 2 it had", len(entries))
+	}
+}

@@ -11,7 +11,6 @@ package nb
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/mmdna/mmdna/backend"
 	"github.com/mmdna/mmdna/experiments"
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -99,16 +99,11 @@ func (r Runs) Train(name, experiment string, progress io.Writer, sets ...string)
 // Results reads results.json of run name, trained earlier (in another cell, whose
 // program has exited).
 func (r Runs) Results(name string) (*train.Results, error) {
-	path := r.File(name, "results.json")
-	data, err := os.ReadFile(path)
+	res, err := rundir.ReadResults(r.Dir(name))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("nb: %w", err)
 	}
-	var res train.Results
-	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, fmt.Errorf("nb: %s: %v", path, err)
-	}
-	return &res, nil
+	return res, nil
 }
 
 // PNG returns the bytes of picture file of run name, after checking that they

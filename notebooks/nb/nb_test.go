@@ -3,11 +3,13 @@ package nb
 import (
 	"bytes"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
 )
@@ -62,14 +64,11 @@ func TestTrain(t *testing.T) {
 			again.Steps, again.Metrics["accuracy"], res.Steps, res.Metrics["accuracy"])
 	}
 
-	rows, err := ReadMetrics(runs.File("spirals", "metrics.jsonl"))
+	recs, err := rundir.ReadMetrics(runs.Dir("spirals"))
 	if err != nil {
 		t.Fatalf("ReadMetrics: %v", err)
 	}
-	trainLoss, evalLoss, err := LossSeries("metrics.jsonl", rows)
-	if err != nil {
-		t.Fatalf("LossSeries: %v", err)
-	}
+	trainLoss, evalLoss := LossSeries(recs)
 	// Logged every 5 steps and evaluated every 10: train at 5..20, eval at 10 and 20.
 	if got := trainLoss.X; len(got) != 4 || got[0] != 5 || got[3] != 20 {
 		t.Errorf("train loss steps %v, want [5 10 15 20]", got)
@@ -106,7 +105,8 @@ func checkChart(t *testing.T, data []byte) {
 }
 
 // TestLossCurve draws a curve from a hand-written metrics.jsonl, with a null
-// (non-finite) loss and a test row that are left out.
+// (non-finite) loss that becomes NaN (the chart skips it), a test row and an
+// evaluation without a loss that are left out.
 func TestLossCurve(t *testing.T) {
 	runs := Runs(t.TempDir())
 	if err := os.MkdirAll(runs.Dir("r"), 0o755); err != nil {
@@ -117,24 +117,19 @@ func TestLossCurve(t *testing.T) {
 
 {"step":20,"split":"eval","loss":1.5,"accuracy":0.5}
 {"step":30,"split":"train","loss":1.25}
+{"step":30,"split":"eval","accuracy":0.6}
 {"step":30,"split":"test","loss":1.0}
 `
 	if err := os.WriteFile(runs.File("r", "metrics.jsonl"), []byte(jsonl), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := ReadMetrics(runs.File("r", "metrics.jsonl"))
+	recs, err := rundir.ReadMetrics(runs.Dir("r"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 5 {
-		t.Fatalf("ReadMetrics: %d rows, want 5 (the blank line skipped)", len(rows))
-	}
-	tr, ev, err := LossSeries("m", rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !equal(tr.X, 10, 30) || !equal(tr.Y, 2.5, 1.25) || !equal(ev.X, 20) || !equal(ev.Y, 1.5) {
-		t.Errorf("series: train %v %v, eval %v %v; want [10 30] [2.5 1.25], [20] [1.5]", tr.X, tr.Y, ev.X, ev.Y)
+	tr, ev := LossSeries(recs)
+	if !equal(tr.X, 10, 20, 30) || tr.Y[0] != 2.5 || !math.IsNaN(tr.Y[1]) || tr.Y[2] != 1.25 || !equal(ev.X, 20) || !equal(ev.Y, 1.5) {
+		t.Errorf("series: train %v %v, eval %v %v; want [10 20 30] [2.5 NaN 1.25], [20] [1.5]", tr.X, tr.Y, ev.X, ev.Y)
 	}
 	data, err := runs.LossCurve("r", "title")
 	if err != nil {
@@ -174,12 +169,12 @@ func TestMetricsTable(t *testing.T) {
 func TestMalformedMetrics(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ name, jsonl, want string }{
-		{"truncated", "{\"step\":1,\"split\":\"train\",\"loss\":1}\n{\"step\":2,\"spl", "line 2: unexpected end of JSON input"},
-		{"array", "[1,2]\n", "line 1: json: cannot unmarshal array"},
-		{"null", "{\"step\":1}\nnull\n", "line 2: null, want a JSON object"},
+		{"damaged line", "{\"step\":1,\"split\":\"train\",\"loss\":1}\n{\"step\":2,\"spl\n{\"step\":3,\"split\":\"train\"}", "line 2: unexpected end of JSON input"},
+		{"array", "[1,2]\n", "line 1: not a JSON object"},
+		{"null", "{\"step\":1,\"split\":\"train\"}\nnull\n", "line 2: not a JSON object"},
 		{"text", "loss 1.0\n", "line 1: invalid character 'l'"},
-		{"step", "{\"step\":\"ten\",\"split\":\"eval\",\"loss\":1}\n", "row 1: step is ten, want a number"},
-		{"nostep", "{\"split\":\"train\",\"loss\":1}\n", "row 1: step is <nil>, want a number"},
+		{"step", "{\"step\":\"ten\",\"split\":\"eval\",\"loss\":1}\n", `line 1: step is "ten"`},
+		{"nostep", "{\"split\":\"train\",\"loss\":1}\n", "line 1: no step"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			runs := Runs(filepath.Join(dir, tc.name))
@@ -203,8 +198,9 @@ func TestMalformedMetrics(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ReadMetrics(filepath.Join(dir, "absent.jsonl")); err == nil || !strings.Contains(err.Error(), "absent.jsonl") {
-		t.Errorf("ReadMetrics of a missing file: %v, want an error naming it", err)
+	absent := Runs(dir)
+	if _, err := absent.LossCurve("absent", "t"); err == nil || !strings.Contains(err.Error(), absent.File("absent", "metrics.jsonl")) {
+		t.Errorf("LossCurve of a run without metrics: %v, want an error naming the file", err)
 	}
 }
 
@@ -246,30 +242,4 @@ func TestRel(t *testing.T) {
 	if got := Runs("").Rel(in); got != in {
 		t.Errorf("empty Runs changed %q to %q", in, got)
 	}
-}
-
-// FuzzParseMetrics checks that ParseMetrics never panics, returns rows or an
-// error, and that LossSeries accepts whatever it returns without panicking.
-func FuzzParseMetrics(f *testing.F) {
-	f.Add("{\"step\":1,\"split\":\"train\",\"loss\":1}\n")
-	f.Add("{\"step\":1,\"split\":\"eval\",\"loss\":null}\n\nnull")
-	f.Add("[{}]")
-	f.Fuzz(func(t *testing.T, s string) {
-		rows, err := ParseMetrics("f", strings.NewReader(s))
-		if err != nil {
-			if rows != nil || !strings.HasPrefix(err.Error(), "nb: f: ") {
-				t.Fatalf("error %v with %d rows", err, len(rows))
-			}
-			return
-		}
-		for _, r := range rows {
-			if r == nil {
-				t.Fatal("nil row without an error")
-			}
-		}
-		tr, ev, _ := LossSeries("f", rows)
-		if len(tr.X) != len(tr.Y) || len(ev.X) != len(ev.Y) {
-			t.Fatalf("series lengths differ: %d/%d, %d/%d", len(tr.X), len(tr.Y), len(ev.X), len(ev.Y))
-		}
-	})
 }
