@@ -40,6 +40,10 @@ var (
 	HalfStd  = []float64{0.5, 0.5, 0.5}
 )
 
+// MaxSide is the largest resize or crop side a Config accepts (models take 224 to
+// 1024): a typo in a config file fails at Validate, not in an out-of-memory crash.
+const MaxSide = 1 << 14
+
 // Config is a model's preprocessing, as its files describe it. Apply runs it:
 // ToRGB, resize, centre crop, then (x*Rescale - Mean) / Std.
 type Config struct {
@@ -82,15 +86,16 @@ func (c Config) Validate() error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %s", c.Source, fmt.Sprintf(format, a...))
 	}
+	side := func(n int) bool { return n > 0 && n <= MaxSide }
 	switch c.Resize {
 	case NoResize:
 	case ShortestEdge:
-		if c.Size <= 0 {
-			return bad("resize size %d: want a positive number of pixels", c.Size)
+		if !side(c.Size) {
+			return bad("resize size %d: want 1 to %d pixels", c.Size, MaxSide)
 		}
 	case Exact, KeepRatio:
-		if c.Height <= 0 || c.Width <= 0 {
-			return bad("resize to %dx%d: want positive sizes", c.Width, c.Height)
+		if !side(c.Height) || !side(c.Width) {
+			return bad("resize to %dx%d: want sides of 1 to %d pixels", c.Width, c.Height, MaxSide)
 		}
 	default:
 		return bad("unknown resize mode %d", int(c.Resize))
@@ -100,8 +105,8 @@ func (c Config) Validate() error {
 			return bad("unknown resample filter %d (want 0-5, PIL's numbering)", int(c.Filter))
 		}
 	}
-	if c.CenterCrop && (c.CropHeight <= 0 || c.CropWidth <= 0) {
-		return bad("crop to %dx%d: want positive sizes", c.CropWidth, c.CropHeight)
+	if c.CenterCrop && (!side(c.CropHeight) || !side(c.CropWidth)) {
+		return bad("crop to %dx%d: want sides of 1 to %d pixels", c.CropWidth, c.CropHeight, MaxSide)
 	}
 	if c.Rescale < 0 {
 		return bad("rescale factor %g is negative", c.Rescale)

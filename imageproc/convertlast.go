@@ -14,11 +14,11 @@ import "image"
 // 16-bit grey (PIL mode I, resized in 32-bit arithmetic before the clip to 255) is not
 // reproduced: it is converted first.
 func (c Config) convertLast(img image.Image) (*RGB8, error) {
+	rgb, err := ToRGB(img) // also checks the size
+	if err != nil {
+		return nil, err
+	}
 	if _, ok := img.(*image.Paletted); ok {
-		rgb, err := ToRGB(img)
-		if err != nil {
-			return nil, err
-		}
 		return c.resizeCrop(rgb, Nearest)
 	}
 	if cm, ok := img.(*image.CMYK); ok {
@@ -27,10 +27,6 @@ func (c Config) convertLast(img image.Image) (*RGB8, error) {
 			return nil, err
 		}
 		return joinCMYK(cmy, k), nil
-	}
-	rgb, err := ToRGB(img)
-	if err != nil {
-		return nil, err
 	}
 	alpha, translucent := alphaPlane(img)
 	if !translucent || c.Filter == Nearest || !c.resizes(rgb.W, rgb.H) {

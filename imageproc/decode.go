@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/webp"
@@ -175,11 +176,16 @@ func safely(f func() (image.Image, error)) (img image.Image, err error) {
 	return f()
 }
 
+// decodeError words a decoder's error. Go's decoders report a file that ends early as
+// io.ErrUnexpectedEOF, as a format error ending in "unexpected EOF" (png), or as
+// "short Huffman data" (jpeg, when the scan data runs out).
 func decodeError(name string, f Format, err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	msg := err.Error()
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		strings.HasSuffix(msg, "unexpected EOF") || strings.Contains(msg, "short Huffman data") {
 		return fmt.Errorf("%s: truncated %s file", name, f)
 	}
-	return fmt.Errorf("%s: corrupt %s file: %v", name, f, err)
+	return fmt.Errorf("%s: corrupt %s file: %s", name, f, strings.ReplaceAll(msg, "\n", " "))
 }
 
 // Load decodes the image file at path and converts it to RGB (Decode, then ToRGB).

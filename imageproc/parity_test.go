@@ -54,6 +54,11 @@ func parityCases(t *testing.T, dir string) []refCase {
 			Make:      map[string]any{"from": from, "mode": mode, "subsampling": sub, "quality": q},
 			Pipelines: small}
 	}
+	// pilFile has PIL write another format (decoded exactly by Go too).
+	pilFile := func(name, ext, from, mode, format string) refCase {
+		return refCase{Name: name, File: name + "." + ext, Pipelines: small,
+			Make: map[string]any{"from": from, "mode": mode, "format": format}}
+	}
 	return []refCase{
 		{Name: "noise", File: "noise.png", Resizes: [][3]int{
 			{16, 16, 3}, {80, 50, 3}, {37, 11, 3}, {13, 23, 3}, {16, 16, 2}, {80, 50, 2}, {16, 16, 0}, {80, 50, 0},
@@ -81,6 +86,10 @@ func parityCases(t *testing.T, dir string) []refCase {
 		jpegFrom("blocky_odd_420", "blocky_odd.png", "RGB", 2, 100, true),
 		jpegFrom("blocky_cmyk", "blocky.png", "CMYK", 0, 100, true),
 		jpegFrom("tiny_420", "tiny.png", "RGB", 2, 95, false),
+		pilFile("webp_lossless", "webp", "noise.png", "RGBA", "WEBP"),
+		pilFile("gif", "gif", "photo.png", "P", "GIF"),
+		pilFile("bmp", "bmp", "noise.png", "RGB", "BMP"),
+		pilFile("bmp_pal", "bmp", "pal.png", "P", "BMP"),
 	}
 }
 

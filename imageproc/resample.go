@@ -186,6 +186,9 @@ func Resize(img *RGB8, w, h int, filter Filter) (*RGB8, error) {
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("resize %dx%d image to %dx%d: sizes must be positive", img.W, img.H, w, h)
 	}
+	if int64(w)*int64(h) > int64(MaxPixels) {
+		return nil, fmt.Errorf("resize %dx%d image to %dx%d: more than the %d-pixel limit (imageproc.MaxPixels)", img.W, img.H, w, h, MaxPixels)
+	}
 	if w == img.W && h == img.H {
 		return &RGB8{W: w, H: h, Pix: append([]uint8(nil), img.Pix...)}, nil
 	}
@@ -225,14 +228,16 @@ func resampleRows(out, in *RGB8, offset int, c coeffs) {
 		o := out.Pix[y*out.W*3:][:out.W*3]
 		for xx := range out.W {
 			k := c.k[xx*c.ksize:][:c.n[xx]]
-			px := row[c.start[xx]*3:]
+			px := row[c.start[xx]*3:][:3*len(k)]
 			r, g, b := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
 			for x, kx := range k {
-				r += int32(px[3*x]) * kx
-				g += int32(px[3*x+1]) * kx
-				b += int32(px[3*x+2]) * kx
+				p := px[3*x : 3*x+3 : 3*x+3]
+				r += int32(p[0]) * kx
+				g += int32(p[1]) * kx
+				b += int32(p[2]) * kx
 			}
-			o[3*xx], o[3*xx+1], o[3*xx+2] = clip8(r), clip8(g), clip8(b)
+			q := o[3*xx : 3*xx+3 : 3*xx+3]
+			q[0], q[1], q[2] = clip8(r), clip8(g), clip8(b)
 		}
 	}
 }

@@ -57,6 +57,9 @@ func ToRGB(img image.Image) (*RGB8, error) {
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("zero-size image (%dx%d)", w, h)
 	}
+	if int64(w)*int64(h) > int64(MaxPixels) {
+		return nil, fmt.Errorf("%dx%d image is larger than the %d-pixel limit (imageproc.MaxPixels)", w, h, MaxPixels)
+	}
 	out := NewRGB8(w, h)
 	switch m := img.(type) {
 	case *image.Gray:

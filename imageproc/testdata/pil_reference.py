@@ -5,9 +5,10 @@ Usage: python3 pil_reference.py MANIFEST.json OUT_DIR
 The manifest (written by the Go test) lists image files and, for each, what to compute:
 
   {"cases": [{"name": ..., "file": ...,
-              "make": {"from": FILE, "mode": "RGB"|"L"|"CMYK", "quality": Q,
-                       "subsampling": 0|1|2},          # optional: write `file` as a
-                                                        # JPEG with PIL (libjpeg) first
+              "make": {"from": FILE, "mode": "RGB"|"L"|"CMYK"|"P"|..., "quality": Q,
+                       "subsampling": 0|1|2, "format": "JPEG"|"WEBP"|"GIF"|"BMP"},
+                                                        # optional: write `file` with PIL
+                                                        # first (JPEG through libjpeg)
               "resizes": [[w, h, filter], ...],         # PIL filter numbers
               "pipelines": [{"name": ..., "kind": "hf"|"timm"|"openai_clip",
                              "config": {...}}, ...]}]}  # the JSON the Go side parses
@@ -40,11 +41,18 @@ except ImportError:
     HAVE_TORCH = False
 
 
-def make_jpeg(case, base):
+def make_file(case, base):
+    """Writes case["file"] with PIL: a JPEG (libjpeg) by default, or another format."""
     spec = case["make"]
     img = Image.open(os.path.join(base, spec["from"])).convert(spec.get("mode", "RGB"))
-    img.save(os.path.join(base, case["file"]), "JPEG", quality=spec.get("quality", 90),
-             subsampling=spec.get("subsampling", 2))
+    fmt = spec.get("format", "JPEG")
+    path = os.path.join(base, case["file"])
+    if fmt == "JPEG":
+        img.save(path, "JPEG", quality=spec.get("quality", 90), subsampling=spec.get("subsampling", 2))
+    elif fmt == "WEBP":
+        img.save(path, "WEBP", lossless=True)
+    else:
+        img.save(path, fmt)
 
 
 def hf_size(size):
@@ -137,7 +145,7 @@ def main():
     index = {"torch": HAVE_TORCH, "pil": Image.__version__, "cases": {}}
     for case in cases:
         if case.get("make"):
-            make_jpeg(case, base)
+            make_file(case, base)
         path = os.path.join(base, case["file"])
         with Image.open(path) as im:
             im.load()
