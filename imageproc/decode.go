@@ -105,7 +105,10 @@ func Decode(path string) (image.Image, error) {
 
 // DecodeBytes decodes the image file held in data; name (the file's name) is used in
 // errors only. Like PIL, it refuses images of more than MaxPixels pixels before
-// decoding them.
+// decoding them. A lossy WebP comes back as an *image.NRGBA converted as libwebp
+// does (its YUV is limited-range, unlike JPEG's); every other image is what Go's
+// decoder returns (ToRGB converts those as PIL does). EXIF orientation is not applied,
+// as PIL's Image.open does not apply it either.
 func DecodeBytes(name string, data []byte) (image.Image, error) {
 	c, err := sniffCodec(name, data[:min(len(data), 16)])
 	if err != nil {
@@ -120,6 +123,9 @@ func DecodeBytes(name string, data []byte) (image.Image, error) {
 	}
 	if b := img.Bounds(); b.Dx() <= 0 || b.Dy() <= 0 {
 		return nil, fmt.Errorf("%s: zero-size %s image (%dx%d)", name, c.format, b.Dx(), b.Dy())
+	}
+	if c.format == WebP {
+		img = webpToNRGBA(img)
 	}
 	return img, nil
 }

@@ -76,3 +76,42 @@ func TestToRGBSubImage(t *testing.T) {
 		t.Errorf("grey sub-image: %v", channel0(gsub))
 	}
 }
+
+// TestWebPColours: lossy WebP's YUV is limited range (libwebp's 14-bit formulas): Y 16
+// is black and 235 white, where JPEG's full-range conversion would give 16 and 235.
+func TestWebPColours(t *testing.T) {
+	for _, tc := range []struct {
+		y, u, v int
+		want    [3]uint8
+	}{
+		{16, 128, 128, [3]uint8{0, 0, 0}},
+		{235, 128, 128, [3]uint8{255, 255, 255}},
+		// 19077*126>>8 = 9389; R 9389+13074-14234 = 8229 >> 6 = 128; B 9389+16525-17685 = 8229 -> 128.
+		{126, 128, 128, [3]uint8{128, 128, 128}},
+	} {
+		r, g, b := webpRGB(tc.y, tc.u, tc.v)
+		if got := [3]uint8{r, g, b}; got != tc.want {
+			t.Errorf("YUV %d,%d,%d: %v, want %v", tc.y, tc.u, tc.v, got, tc.want)
+		}
+	}
+	// A 3x3 image: chroma 2x2; the middle row and column mix 9-3-3-1.
+	m := image.NewYCbCr(image.Rect(0, 0, 3, 3), image.YCbCrSubsampleRatio420)
+	for i := range m.Y {
+		m.Y[i] = 126
+	}
+	copy(m.Cb, []uint8{128, 128})
+	copy(m.Cb[m.CStride:], []uint8{128, 128})
+	copy(m.Cr, []uint8{0, 128})
+	copy(m.Cr[m.CStride:], []uint8{128, 128})
+	out := webpToNRGBA(m).(*image.NRGBA)
+	// Pixel (1, 1): rows near 0, far 1; Cr avg = 0+128+128+128+8 = 392,
+	// diag (392 + 2*(128+128)) >> 3 = 113, then (113 + 0) >> 1 = 56 for Cr.
+	// R = 9389 + (56*26149 >> 8 = 5720) - 14234 = 875 >> 6 = 13.
+	if r := out.Pix[out.PixOffset(1, 1)]; r != 13 {
+		t.Errorf("pixel (1,1) red %d, want 13", r)
+	}
+	// Pixel (0, 0): row 0 mirrors chroma row 0: Cr (3*0 + 0 + 2) >> 2 = 0: R = 0.
+	if r := out.Pix[0]; r != 0 {
+		t.Errorf("pixel (0,0) red %d, want 0", r)
+	}
+}

@@ -6,7 +6,7 @@ The manifest (written by the Go test) lists image files and, for each, what to c
 
   {"cases": [{"name": ..., "file": ...,
               "make": {"from": FILE, "mode": "RGB"|"L"|"CMYK"|"P"|..., "quality": Q,
-                       "subsampling": 0|1|2, "format": "JPEG"|"WEBP"|"GIF"|"BMP"},
+                       "subsampling": 0|1|2, "format": "JPEG"|"WEBP"|"WEBP_LOSSY"|"GIF"|"BMP"},
                                                         # optional: write `file` with PIL
                                                         # first (JPEG through libjpeg)
               "resizes": [[w, h, filter], ...],         # PIL filter numbers
@@ -51,6 +51,8 @@ def make_file(case, base):
         img.save(path, "JPEG", quality=spec.get("quality", 90), subsampling=spec.get("subsampling", 2))
     elif fmt == "WEBP":
         img.save(path, "WEBP", lossless=True)
+    elif fmt == "WEBP_LOSSY":
+        img.save(path, "WEBP", quality=80)
     else:
         img.save(path, fmt)
 
