@@ -126,23 +126,29 @@ func (c Config) ResizeCrop(img *RGB8) (*RGB8, error) {
 }
 
 func (c Config) resizeCrop(img *RGB8, filter Filter) (*RGB8, error) {
-	var err error
+	w, h := img.W, img.H
 	switch c.Resize {
 	case ShortestEdge:
-		img, err = ResizeShortestEdge(img, c.Size, filter)
+		w, h = ShortestEdgeSize(img.W, img.H, c.Size)
 	case Exact:
-		img, err = Resize(img, c.Width, c.Height, filter)
+		w, h = c.Width, c.Height
 	case KeepRatio:
-		w, h := KeepRatioSize(img.W, img.H, c.Width, c.Height)
-		img, err = Resize(img, w, h, filter)
+		w, h = KeepRatioSize(img.W, img.H, c.Width, c.Height)
 	}
+	if !c.CenterCrop {
+		return Resize(img, w, h, filter)
+	}
+	top, left := c.CropRule.CropOffset(h, c.CropHeight), c.CropRule.CropOffset(w, c.CropWidth)
+	win := image.Rect(left, top, left+c.CropWidth, top+c.CropHeight)
+	if win.In(image.Rect(0, 0, w, h)) {
+		// The crop lies inside the resized image: resize only what it keeps.
+		return resizeWindow(img, w, h, filter, win)
+	}
+	img, err := Resize(img, w, h, filter)
 	if err != nil {
 		return nil, err
 	}
-	if c.CenterCrop {
-		img, err = CenterCrop(img, c.CropHeight, c.CropWidth, c.CropRule)
-	}
-	return img, err
+	return CenterCrop(img, c.CropHeight, c.CropWidth, c.CropRule)
 }
 
 // Apply runs the whole pipeline on a decoded image and returns the model's input,

@@ -2,6 +2,7 @@ package imageproc
 
 import (
 	"fmt"
+	"image"
 	"math"
 )
 
@@ -180,6 +181,13 @@ func clip8(v int32) uint8 {
 // bits (clip8). A pass whose size does not change is skipped, and an unchanged size
 // returns a copy. Nearest follows PIL's affine nearest-neighbour path instead.
 func Resize(img *RGB8, w, h int, filter Filter) (*RGB8, error) {
+	return resizeWindow(img, w, h, filter, image.Rect(0, 0, w, h))
+}
+
+// resizeWindow returns the part win of img resized to w x h, computing only those
+// output pixels: each depends on its own coefficients alone, so the bytes are those
+// Resize gives, and a resize followed by a crop costs only what the crop keeps.
+func resizeWindow(img *RGB8, w, h int, filter Filter, win image.Rectangle) (*RGB8, error) {
 	if img == nil || img.W <= 0 || img.H <= 0 || len(img.Pix) != img.W*img.H*3 {
 		return nil, fmt.Errorf("resize: empty or malformed image")
 	}
@@ -189,35 +197,58 @@ func Resize(img *RGB8, w, h int, filter Filter) (*RGB8, error) {
 	if int64(w)*int64(h) > int64(MaxPixels) {
 		return nil, fmt.Errorf("resize %dx%d image to %dx%d: more than the %d-pixel limit (imageproc.MaxPixels)", img.W, img.H, w, h, MaxPixels)
 	}
+	if win.Empty() || !win.In(image.Rect(0, 0, w, h)) {
+		return nil, fmt.Errorf("resize: window %v outside the %dx%d output", win, w, h)
+	}
 	if w == img.W && h == img.H {
-		return &RGB8{W: w, H: h, Pix: append([]uint8(nil), img.Pix...)}, nil
+		return cut(img, win), nil // PIL returns a copy
 	}
 	if filter == Nearest {
-		return resizeNearest(img, w, h), nil
+		return resizeNearest(img, w, h, win), nil
 	}
 	fn, support, ok := filter.kernel()
 	if !ok {
 		return nil, fmt.Errorf("resize: unknown filter %d (want 0-5, PIL's numbering)", int(filter))
 	}
-	vert := precomputeCoeffs(img.H, h, fn, support)
-	src := img
+	// The source rows [first, last) that the vertical pass reads.
+	first, last := win.Min.Y, win.Max.Y
+	var vert coeffs
+	if h != img.H {
+		vert = precomputeCoeffs(img.H, h, fn, support).window(win.Min.Y, win.Max.Y)
+		n := len(vert.start)
+		first, last = vert.start[0], vert.start[n-1]+vert.n[n-1]
+	}
+	var tmp *RGB8
 	if w != img.W {
-		// Rows [first, last) of the source feed the vertical pass.
-		first, last := vert.start[0], vert.start[h-1]+vert.n[h-1]
-		horiz := precomputeCoeffs(img.W, w, fn, support)
-		tmp := NewRGB8(w, last-first)
+		horiz := precomputeCoeffs(img.W, w, fn, support).window(win.Min.X, win.Max.X)
+		tmp = NewRGB8(win.Dx(), last-first)
 		resampleRows(tmp, img, first, horiz)
-		for i := range vert.start {
-			vert.start[i] -= first
-		}
-		src = tmp
+	} else {
+		tmp = cut(img, image.Rect(win.Min.X, first, win.Max.X, last))
 	}
 	if h == img.H {
-		return src, nil
+		return tmp, nil
 	}
-	out := NewRGB8(src.W, h)
-	resampleCols(out, src, vert)
+	for i := range vert.start {
+		vert.start[i] -= first
+	}
+	out := NewRGB8(tmp.W, win.Dy())
+	resampleCols(out, tmp, vert)
 	return out, nil
+}
+
+// window keeps the coefficients of output pixels [a, b).
+func (c coeffs) window(a, b int) coeffs {
+	return coeffs{start: c.start[a:b], n: c.n[a:b], k: c.k[a*c.ksize : b*c.ksize], ksize: c.ksize}
+}
+
+// cut copies the rectangle r (inside the image) out of img.
+func cut(img *RGB8, r image.Rectangle) *RGB8 {
+	out := NewRGB8(r.Dx(), r.Dy())
+	for y := range out.H {
+		copy(out.Pix[y*out.W*3:][:out.W*3], img.Pix[((r.Min.Y+y)*img.W+r.Min.X)*3:])
+	}
+	return out
 }
 
 // resampleRows is ImagingResampleHorizontal_8bpc: out row y is source row y+offset
@@ -264,27 +295,29 @@ func resampleCols(out, in *RGB8, c coeffs) {
 	}
 }
 
-// resizeNearest is PIL's NEAREST resize: an affine scale (ImagingScaleAffine) whose
-// source coordinate starts at half a step and accumulates the step in float64; a
-// coordinate that falls outside the source (it cannot, short of rounding) stays black.
-func resizeNearest(img *RGB8, w, h int) *RGB8 {
-	out := NewRGB8(w, h)
+// resizeNearest is PIL's NEAREST resize, for the output pixels in win: an affine scale
+// (ImagingScaleAffine) whose source coordinate starts at half a step and accumulates
+// the step in float64; a coordinate that falls outside the source (it cannot, short of
+// rounding) stays black.
+func resizeNearest(img *RGB8, w, h int, win image.Rectangle) *RGB8 {
+	out := NewRGB8(win.Dx(), win.Dy())
 	ax, ay := float64(img.W)/float64(w), float64(img.H)/float64(h)
-	xin := make([]int, w)
+	xin := make([]int, win.Max.X)
 	xo := float64(ax * 0.5)
-	for x := range w {
+	for x := range xin {
 		xin[x] = coord(xo)
 		xo += ax
 	}
+	xin = xin[win.Min.X:]
 	yo := float64(ay * 0.5)
-	for y := range h {
+	for y := range win.Max.Y {
 		sy := coord(yo)
 		yo += ay
-		if sy < 0 || sy >= img.H {
+		if y < win.Min.Y || sy < 0 || sy >= img.H {
 			continue
 		}
 		row := img.Pix[sy*img.W*3:][:img.W*3]
-		o := out.Pix[y*w*3:][:w*3]
+		o := out.Pix[(y-win.Min.Y)*out.W*3:][:out.W*3]
 		for x, sx := range xin {
 			if sx >= 0 && sx < img.W {
 				copy(o[3*x:3*x+3], row[3*sx:3*sx+3])

@@ -1,6 +1,7 @@
 package imageproc
 
 import (
+	"image"
 	"slices"
 	"strings"
 	"testing"
@@ -159,5 +160,33 @@ func TestShortestEdgeSize(t *testing.T) {
 		if w, h := ShortestEdgeSize(tc.w0, tc.h0, tc.size); w != tc.w || h != tc.h {
 			t.Errorf("%dx%d shortest edge %d: %dx%d, want %dx%d", tc.w0, tc.h0, tc.size, w, h, tc.w, tc.h)
 		}
+	}
+}
+
+// TestResizeWindow: resizing only a window gives the bytes of the full resize there,
+// for every filter, up and down, with one axis unchanged or both changed.
+func TestResizeWindow(t *testing.T) {
+	in := noisy(23, 17)
+	for _, f := range []Filter{Nearest, Lanczos, Bilinear, Bicubic, Box, Hamming} {
+		for _, size := range [][2]int{{11, 8}, {40, 30}, {23, 9}, {7, 17}, {23, 17}} {
+			full, err := Resize(in, size[0], size[1], f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, win := range []image.Rectangle{
+				image.Rect(0, 0, size[0], size[1]), image.Rect(1, 2, size[0]-1, size[1]), image.Rect(size[0]-1, size[1]-1, size[0], size[1]),
+			} {
+				got, err := resizeWindow(in, size[0], size[1], f, win)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := cut(full, win); got.W != want.W || got.H != want.H || !slices.Equal(got.Pix, want.Pix) {
+					t.Errorf("%v to %dx%d, window %v: differs from the full resize", f, size[0], size[1], win)
+				}
+			}
+		}
+	}
+	if _, err := resizeWindow(in, 5, 5, Bicubic, image.Rect(3, 3, 6, 4)); err == nil {
+		t.Error("window outside the output: no error")
 	}
 }
