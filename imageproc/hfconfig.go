@@ -41,7 +41,9 @@ type hfSize struct{ shortest, height, width int }
 // feature_extractor_type) contains "CLIP", ViT's otherwise, so an unknown class is
 // read by its fields. Images are always converted to RGB (do_convert_rgb only matters
 // to HF for non-RGB inputs, which the models cannot take). crop_pct (ConvNeXT's resize
-// rule) is refused rather than ignored.
+// rule) is refused rather than ignored. The result matches the PIL-based ("slow")
+// processors; the torchvision-based fast ones (use_fast=True) resize with torch and
+// fold the rescale into the normalisation, and differ slightly.
 func ParseHFConfig(file string, data []byte) (Config, error) {
 	f, err := parseObject(file, data)
 	if err != nil {

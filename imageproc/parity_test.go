@@ -93,6 +93,8 @@ func parityCases(t *testing.T, dir string) []refCase {
 		pilFile("gif", "gif", "photo.png", "P", "GIF"),
 		pilFile("bmp", "bmp", "noise.png", "RGB", "BMP"),
 		pilFile("bmp_pal", "bmp", "pal.png", "P", "BMP"),
+		pilFile("la", "png", "rgba.png", "LA", "PNG"),
+		pilFile("rgba_pil", "png", "rgba.png", "RGBA", "PNG"),
 	}
 }
 

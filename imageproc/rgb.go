@@ -1,15 +1,3 @@
-// Package imageproc prepares images the way pretrained vision models expect them: the
-// same bytes and floats as the PyTorch pipelines they were trained and published with
-// (PIL 9.4 + torchvision, Hugging Face image processors, timm, OpenAI CLIP).
-//
-// The pipeline is Decode (by content: PNG, JPEG, GIF, BMP, WebP) -> ToRGB (PIL's
-// img.convert("RGB")) -> Resize (a port of PIL's ImagingResample: the same output
-// bytes) -> CenterCrop (torchvision's or Hugging Face's offsets) -> ToFloat
-// ((x*rescale - mean) / std in float32, HWC). A Config, read from a model's files
-// (ParseHFConfig, FromTimmConfig, CLIPConfig), runs them all with Apply.
-//
-// Where Go's decoders and PIL's differ (JPEG's inverse DCT, GIF transparency), the
-// package says so in the function that is affected; everything after decoding is exact.
 package imageproc
 
 import (

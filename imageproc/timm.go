@@ -25,7 +25,10 @@ var timmFilters = map[string]Filter{
 // scale_size and crops. A non-square "center" input uses timm's ResizeKeepRatio, which
 // timm calls without the interpolation, so it is bilinear. Defaults: input_size
 // [3, 224, 224], interpolation bicubic, crop_pct 0.875, ImageNet mean and std.
-// crop_mode "border" and other channel counts than 3 are errors.
+// crop_mode "border" and other channel counts than 3 are errors; test_input_size and
+// test_crop_pct are ignored (timm reads them only when asked for use_test_size). The
+// transform is that of timm's transforms_factory.py as of August 2026; older timm
+// releases resized non-square inputs to the exact scale size instead.
 func FromTimmConfig(file string, data []byte) (Config, error) {
 	top, err := parseObject(file, data)
 	if err != nil {
