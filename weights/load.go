@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/mmdna/mmdna/imageproc"
 )
 
 // weightFiles are the file names the layouts store their weights under, in the order
@@ -54,7 +56,32 @@ func Load(dir string) (*Model, error) {
 		return nil, err
 	}
 	m.Layout, m.Dir = layout, dir
+	if m.Preprocess.Source == "" {
+		if m.Preprocess, err = preprocessFor(m, dir); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
+}
+
+// preprocessFor reads the preprocessing a model directory describes: OpenAI CLIP's
+// transform at the model's size, else preprocessor_config.json or timm's
+// pretrained_cfg, else the defaults of defaultPreprocess (with a note).
+func preprocessFor(m *Model, dir string) (imageproc.Config, error) {
+	side, _ := m.ImageShape()
+	if m.Layout == LayoutOpenAICLIP {
+		return imageproc.CLIPConfig(side), nil
+	}
+	if fileIn(dir, "preprocessor_config.json") != "" || (m.Layout == LayoutTimmViT && fileIn(dir, "config.json") != "") {
+		c, err := imageproc.LoadDir(dir)
+		if err != nil {
+			return c, err
+		}
+		return c, c.Validate()
+	}
+	c := defaultPreprocess(side, m.Layout)
+	m.Notes = append(m.Notes, "no preprocessing file: "+c.Source)
+	return c, nil
 }
 
 // findWeights returns the weights file of dir, or an error that says what is there.

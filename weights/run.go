@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/datasets/text"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -63,5 +64,20 @@ func loadRun(dir string) (*Model, error) {
 			return nil, fmt.Errorf("%s: %s: %w", path, v.Path(), err)
 		}
 	}
-	return &Model{Spec: spec, Store: store, Notes: []string{"checkpoint " + path}}, nil
+	m := &Model{Spec: spec, Store: store, Notes: []string{"checkpoint " + path}, Layout: LayoutRun, Dir: dir}
+	if spec.Preprocess != nil {
+		m.Preprocess = *spec.Preprocess
+	} else {
+		side, _ := m.ImageShape()
+		m.Preprocess = defaultPreprocess(side, LayoutRun)
+		m.Notes = append(m.Notes, "the run recorded no preprocessing: "+m.Preprocess.Source)
+	}
+	if spec.Kind == KindCLIP {
+		tok, err := text.LoadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		m.Tokenizer = tok
+	}
+	return m, nil
 }

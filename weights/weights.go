@@ -18,6 +18,8 @@ import (
 	"os"
 
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/datasets/text"
+	"github.com/mmdna/mmdna/imageproc"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/models/vit"
 )
@@ -49,6 +51,9 @@ type Spec struct {
 	ViT    vit.Config  `json:"vit,omitzero"`
 	CLIP   clip.Config `json:"clip,omitzero"`
 	Labels []string    `json:"labels,omitempty"` // class names of a classifier head.
+	// Preprocess is how the run fed its images (size and normalisation), nil when
+	// the run did not record it.
+	Preprocess *imageproc.Config `json:"preprocess,omitempty"`
 }
 
 // Model is a loaded model: its description, its weights and where they came from.
@@ -59,6 +64,12 @@ type Model struct {
 	// Store holds the variables, at the paths the model packages use with the root
 	// scope (vit.Build(store root scope, ...), clip.Build(...)).
 	Store *model.Store
+	// Preprocess turns an image into the model's input, as the model's files say
+	// (preprocessor_config.json, timm's pretrained_cfg, OpenAI CLIP's transform, or the
+	// run's recorded normalisation).
+	Preprocess imageproc.Config
+	// Tokenizer encodes text for a CLIP's text tower; nil for a ViT.
+	Tokenizer text.Encoder
 	// Notes say what the loader inferred, assumed or ignored, one line each.
 	Notes []string
 }

@@ -3,7 +3,8 @@ seeded random weights, saved in the Hugging Face or timm layout.
 
 stdin: a list of cases {"dir", "layout": "hf"|"hf-model"|"timm-token"|"timm-avg", "image",
 "patch", "depth", "heads", "dim", "mlp", "classes", "dtype": "F32"|"F16"|"BF16", "images":
-[[...]] (NHWC, flattened), "seed"}; one process for all, since importing torch dominates.
+[[...]] (NHWC, flattened) or "pngs": [paths] (then preprocessed as ViTImageProcessor does,
+and preprocessor_config.json written), "seed"}; one process for all, since importing torch dominates.
 stdout (last line): a list of {"logits": [...], "pre_logits": [...]}.
 """
 import json
@@ -31,8 +32,24 @@ def case(a):
         for p in m.parameters():
             p.copy_(p.to(dtype).float())
     sd = m.state_dict()
-    n, c, s = len(a["images"]), 3, a["image"]
-    x = torch.tensor(a["images"], dtype=torch.float32).reshape(n, s, s, c).permute(0, 3, 1, 2)
+    c, s = 3, a["image"]
+    if a.get("pngs"):  # image files, preprocessed as ViTImageProcessor does (PIL bilinear resize).
+        import numpy as np
+        from PIL import Image
+        arrays = []
+        for p in a["pngs"]:
+            img = Image.open(p).convert("RGB").resize((s, s), Image.BILINEAR)
+            x = (np.asarray(img, dtype=np.float64) * (1 / 255)).astype(np.float32)
+            arrays.append((x - np.float32(0.5)) / np.float32(0.5))
+        x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
+        with open(os.path.join(a["dir"], "preprocessor_config.json"), "w") as f:
+            json.dump({"image_processor_type": "ViTImageProcessor", "do_resize": True,
+                       "size": {"height": s, "width": s}, "resample": 2, "do_rescale": True,
+                       "rescale_factor": 1 / 255, "do_normalize": True, "image_mean": [0.5, 0.5, 0.5],
+                       "image_std": [0.5, 0.5, 0.5]}, f)
+    else:
+        n = len(a["images"])
+        x = torch.tensor(a["images"], dtype=torch.float32).reshape(n, s, s, c).permute(0, 3, 1, 2)
     L = a["layout"]
     extra = {}
     fc_norm = torch.nn.LayerNorm(a["dim"], eps=1e-6)
