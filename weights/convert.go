@@ -48,8 +48,8 @@ func size(shape []int) int {
 
 // mapping ties one mmdna variable to the tensors it is made of in a layout.
 type mapping struct {
-	ours        string  // variable path in the store, e.g. "/encoder/block_00/ln_1/gain".
-	oursShape   []int   // its shape.
+	ours        string   // variable path in the store, e.g. "/encoder/block_00/ln_1/gain".
+	oursShape   []int    // its shape.
 	theirs      []string // tensor names in the layout's file.
 	theirShapes [][]int  // their shapes, as the configuration implies.
 	conv        conversion
