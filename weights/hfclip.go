@@ -2,6 +2,7 @@ package weights
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/mmdna/mmdna/models/clip"
@@ -46,6 +47,11 @@ var (
 		NumAttentionHeads: 12, HiddenAct: "quick_gelu", ImageSize: 224, PatchSize: 32, NumChannels: 3}
 )
 
+var (
+	hfCLIPVisionLayerRE = regexp.MustCompile(`^vision_model\.encoder\.layers\.(\d+)\.layer_norm1\.weight$`)
+	hfCLIPTextLayerRE   = regexp.MustCompile(`^text_model\.encoder\.layers\.(\d+)\.layer_norm1\.weight$`)
+)
+
 // parseHFCLIP reads a CLIPModel's config.json.
 func parseHFCLIP(dir, file string, src source) (clipLayout, error) {
 	if _, ok := src.Shape("text_model.embeddings.token_embedding.weight"); !ok {
@@ -86,6 +92,17 @@ func parseHFCLIP(dir, file string, src source) (clipLayout, error) {
 	t := nn.TextEncoderConfig{VocabSize: text.VocabSize, MaxLen: text.MaxPositionEmbeddings, Dim: text.HiddenSize,
 		Depth: text.NumHiddenLayers, Heads: text.NumAttentionHeads, MLPDim: text.IntermediateSize,
 		LayerNormEpsilon: eps(text.LayerNormEps), Activation: tAct}
+	// The layer counts first: the table has a mapping per layer, and a config.json
+	// that says a million layers should fail here, not after building a million.
+	for _, tower := range []struct {
+		field string
+		n     int
+		re    *regexp.Regexp
+	}{{"vision_config", v.Depth, hfCLIPVisionLayerRE}, {"text_config", t.Depth, hfCLIPTextLayerRE}} {
+		if have := depth(src, tower.re); have != tower.n {
+			return clipLayout{}, fmt.Errorf("%s: %s.num_hidden_layers is %d, the weights have %d layers", path, tower.field, tower.n, have)
+		}
+	}
 	cfg := clipArch(v, t, c.ProjectionDim)
 	var notes []string
 	// CLIPTextTransformer pools at the argmax of the ids when the config's
