@@ -35,6 +35,20 @@
 // An encoding is [BOS] w1 ... wk [EOS] [PAD]..., exactly MaxLen ids long, with a mask
 // of 1 on real tokens (BOS and EOS included) and 0 on padding. Truncation drops words at
 // the end and keeps [EOS].
+//
+// # Pretrained vocabularies
+//
+// For pretrained models the package also reads CLIP's byte-level BPE (BPE: OpenAI's
+// bpe_simple_vocab_16e6.txt.gz, Hugging Face's vocab.json + merges.txt or tokenizer.json;
+// ids equal OpenAI's tokenizer's, checked against it in TestCLIPGolden) and BERT's
+// WordPiece (vocab.txt). All three tokenizers implement Encoder; LoadDir picks the one a
+// model directory holds.
+//
+// They are hand-written too. github.com/gomlx/go-huggingface's hftokenizer (v0.4.0) runs
+// a tokenizer.json's own pipeline, which for CLIP is Hugging Face's "fast" one: no ftfy
+// fixes, no HTML unescaping, Go's ASCII-only \s and simple lower-casing; it cannot read
+// OpenAI's vocabulary file, and it brings the hub downloader and github.com/pkg/errors.
+// sugarme/tokenizer has the flaws listed above.
 package text
 
 import (
