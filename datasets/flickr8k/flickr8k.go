@@ -7,8 +7,9 @@
 // The chapter's loader read the header line as data and printed "Image file not found:
 // ./data/flickr8k/Images/image" every epoch. Here the header is required and checked,
 // captions follow CSV rules, and images that are missing (checked at Open) or corrupt
-// (found at Open from their JPEG header, or when decoding) are skipped, counted, and
-// summed up in one Report, printed once by the caller, never once per epoch.
+// (found at Open from their header, or when decoding) are skipped, counted, and
+// summed up in one Report, printed once by the caller, never once per epoch. Images
+// are read by content (imageproc.Decode), so a PNG saved under a .jpg name is good.
 //
 // Splits are by image, so no image and none of its captions is in two splits. Images
 // are decoded in parallel, resized (shorter side to Config.Size, then centre crop) and
@@ -17,8 +18,9 @@
 package flickr8k
 
 import (
+	"errors"
 	"fmt"
-	"image/jpeg"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -27,6 +29,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/mmdna/mmdna/imageproc"
 )
 
 // Config says where the data is and how to serve it.
@@ -182,23 +186,22 @@ func Open(cfg Config) (*Dataset, error) {
 	return d, nil
 }
 
-// checkImages stats every image and reads its JPEG header, in parallel; it returns
-// which are usable and counts the others.
+// checkImages stats every image and reads its header (by content: PNG, JPEG, GIF,
+// BMP or WebP), in parallel; it returns which are usable and counts the others.
 func (d *Dataset) checkImages(names []string) []bool {
 	ok := make([]bool, len(names))
 	reason := make([]string, len(names))
 	parallel(len(names), d.Config.Workers, func(i int) {
-		f, err := os.Open(filepath.Join(d.imagesDir, names[i]))
-		if err != nil {
+		_, _, err := imageproc.DecodeConfig(filepath.Join(d.imagesDir, names[i]))
+		var notOpened *fs.PathError
+		switch {
+		case errors.As(err, &notOpened):
 			reason[i] = "missing"
-			return
-		}
-		defer f.Close()
-		if _, err := jpeg.DecodeConfig(f); err != nil {
+		case err != nil:
 			reason[i] = "corrupt"
-			return
+		default:
+			ok[i] = true
 		}
-		ok[i] = true
 	})
 	for i, r := range reason {
 		switch r {

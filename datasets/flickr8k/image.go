@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"io"
 	"math"
+
+	"github.com/mmdna/mmdna/imageproc"
 )
 
 // ImageNet statistics of RGB in [0, 1], the normalisation pretrained vision models
@@ -31,11 +32,16 @@ func Normalize(pix []uint8, dst []float32) {
 	}
 }
 
-// DecodeResize decodes a JPEG and returns it as a square [size, size, 3] RGB image: the
+// DecodeResize decodes an image file (PNG, JPEG, GIF, BMP or WebP, recognised by its
+// content, not its name) and returns it as a square [size, size, 3] RGB image: the
 // shorter side resized to size, then the centre cropped (torchvision's Resize(size) +
 // CenterCrop(size)).
 func DecodeResize(r io.Reader, size int) ([]uint8, error) {
-	img, err := jpeg.Decode(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	img, err := imageproc.DecodeBytes("image", data)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,11 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -99,5 +103,38 @@ func TestDecodeResizeColourModels(t *testing.T) {
 	}
 	if _, err := DecodeResize(bytes.NewReader([]byte("GIF89a")), 10); err == nil {
 		t.Error("not a JPEG: no error")
+	}
+}
+
+// TestPNGNamedJPG: images are decoded by content, so a PNG saved as NAME.jpg (common in
+// scraped data) is a good image, counted and served like the others.
+func TestPNGNamedJPG(t *testing.T) {
+	f := writeFixture(t, 4, 24, 16)
+	name, c := f.good[1], color.RGBA{20, 120, 220, 255}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, solid(24, 16, c)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, "Images", name), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fixtureConfig(f, 8)
+	cfg.TestFrac = 0.01 // everything in train
+	d, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4 good (the PNG among them) + the truncated JPEG, whose header parses.
+	if r := d.Report(); r.Images != 5 || r.Corrupt != 1 || strings.Contains(r.String(), name) {
+		t.Errorf("report: %s", r)
+	}
+	pix, err := d.Image(name)
+	if err != nil {
+		t.Fatalf("%s (a PNG): %v", name, err)
+	}
+	for i := 0; i < len(pix); i += 3 {
+		if pix[i] != c.R || pix[i+1] != c.G || pix[i+2] != c.B {
+			t.Fatalf("pixel %d = %v, want %v (PNG is lossless)", i/3, pix[i:i+3], c)
+		}
 	}
 }

@@ -2,14 +2,14 @@ package flickr8k
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/mmdna/mmdna/datasets"
+	"github.com/mmdna/mmdna/imageproc"
 )
 
 // Image returns an image decoded and resized to [Size, Size, 3] uint8 RGB, from the
-// memory cache, the disk cache or the JPEG file. The slice may be shared with the
+// memory cache, the disk cache or the image file. The slice may be shared with the
 // cache: do not modify it. An image that fails to decode is counted once in the
 // Report and fails at once on later calls.
 func (d *Dataset) Image(name string) ([]uint8, error) {
@@ -51,14 +51,15 @@ func (d *Dataset) Image(name string) ([]uint8, error) {
 	return pix, nil
 }
 
+// decode reads an image by its content (imageproc.Decode: a PNG named .jpg is a good
+// image) and resizes it to [Size, Size, 3].
 func (d *Dataset) decode(name string) ([]uint8, error) {
 	path := filepath.Join(d.imagesDir, name)
-	f, err := os.Open(path)
+	img, err := imageproc.Decode(path)
 	if err != nil {
-		return nil, fmt.Errorf("flickr8k: %w", err)
+		return nil, fmt.Errorf("flickr8k: %w", err) // the error names the file
 	}
-	defer f.Close()
-	pix, err := DecodeResize(f, d.Config.Size)
+	pix, err := ResizeCrop(img, d.Config.Size)
 	if err != nil {
 		return nil, fmt.Errorf("flickr8k: %s: %v", path, err)
 	}
