@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/mmdna/mmdna/imageproc"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/nn"
@@ -34,6 +35,8 @@ type clipLayout struct {
 	ignore func(name string) bool
 	quiet  []string // ignored names a note already explains.
 	notes  []string
+	// preprocess is the image preprocessing the layout's files describe.
+	preprocess *imageproc.Config
 }
 
 // loadCLIP loads the CLIP layouts.
@@ -51,12 +54,21 @@ func loadCLIP(layout Layout, dir, file string, src source) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The tokenizer before the weights: its files are small, the weights not.
+	tok, notes, err := clipTokenizer(dir, l.cfg)
+	if err != nil {
+		return nil, err
+	}
 	t := table{maps: clipMaps(l.cfg, l.names), ignore: l.ignore}
 	store, ignored, err := t.load(file, src)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Spec: Spec{Kind: KindCLIP, CLIP: l.cfg}, Store: store, Notes: l.notes}
+	m := &Model{Spec: Spec{Kind: KindCLIP, CLIP: l.cfg}, Store: store, Notes: append(l.notes, notes...),
+		Preprocess: l.preprocess}
+	if tok != nil { // a nil *text.BPE in the interface would not be a nil Tokenizer.
+		m.Tokenizer = tok
+	}
 	m.noteIgnored(slices.DeleteFunc(ignored, func(n string) bool { return slices.Contains(l.quiet, n) }))
 	return m, nil
 }

@@ -18,7 +18,14 @@ import (
 // shape) before they are written, config the config file's fields.
 func tinyCLIPDir(t testing.TB, layout string, edit func(tensors map[string][]int), config func(c map[string]any)) string {
 	t.Helper()
+	return tinyCLIPDirVocab(t, layout, 10, edit, config)
+}
+
+// tinyCLIPDirVocab is tinyCLIPDir with a vocabulary of vocab ids.
+func tinyCLIPDirVocab(t testing.TB, layout string, vocab int, edit func(tensors map[string][]int), config func(c map[string]any)) string {
+	t.Helper()
 	cfg := tinyCLIPConfig(layout == "openclip")
+	cfg.Text.VocabSize = vocab
 	names := openAINames(cfg, "", []int{})
 	if layout == "hf" {
 		names = hfCLIPNames(cfg)

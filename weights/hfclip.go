@@ -119,8 +119,13 @@ func parseHFCLIP(dir, file string, src source) (clipLayout, error) {
 	if err := cfg.Validate(); err != nil {
 		return clipLayout{}, fmt.Errorf("%s: %w", path, err)
 	}
+	preprocess, more, err := hfCLIPPreprocess(dir, cfg)
+	if err != nil {
+		return clipLayout{}, err
+	}
 	ignore := func(n string) bool { return strings.HasSuffix(n, "embeddings.position_ids") }
-	return clipLayout{cfg: cfg, names: hfCLIPNames(cfg), ignore: ignore, notes: notes}, nil
+	return clipLayout{cfg: cfg, names: hfCLIPNames(cfg), ignore: ignore, notes: append(notes, more...),
+		preprocess: preprocess}, nil
 }
 
 // hfCLIPNames are the tensor names of transformers' CLIPModel.

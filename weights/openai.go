@@ -94,12 +94,14 @@ func parseOpenAICLIP(dir, file string, src source) (clipLayout, error) {
 		return clipLayout{}, err
 	}
 	var oc *openCLIPModel
+	var pre *openCLIPPreprocessCfg
 	cfgPath := fileIn(dir, OpenCLIPConfigFile)
 	if cfgPath != "" {
-		c, err := readOpenCLIPConfig(cfgPath)
+		c, p, err := readOpenCLIPConfig(cfgPath)
 		if err != nil {
 			return clipLayout{}, err
 		}
+		pre = p
 		if what := c.unsupported(); what != "" {
 			return clipLayout{}, fmt.Errorf("%s: %s: mmdna's CLIP cannot run it", cfgPath, what)
 		}
@@ -174,8 +176,12 @@ func parseOpenAICLIP(dir, file string, src source) (clipLayout, error) {
 			"which build_model deletes too (the sizes come from the shapes)")
 	}
 	ignore := func(n string) bool { return slices.Contains(openAIJITKeys, n) }
+	preprocess, err := openCLIPPreprocess(cfgPath, pre, cfg.ViT.Image)
+	if err != nil {
+		return clipLayout{}, err
+	}
 	return clipLayout{cfg: cfg, names: openAINames(cfg, tp, logitShape), ignore: ignore, quiet: openAIJITKeys,
-		notes: notes}, nil
+		notes: notes, preprocess: preprocess}, nil
 }
 
 // applyOpenCLIP sets what open_clip_config.json says onto cfg (sizes inferred from

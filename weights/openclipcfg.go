@@ -12,9 +12,18 @@ import (
 // config (factory.py: config.get("model_cfg", config)), which lands in the embedded
 // fields.
 type openCLIPFile struct {
-	ModelCfg      *openCLIPModel  `json:"model_cfg"`
-	PreprocessCfg json.RawMessage `json:"preprocess_cfg"`
+	ModelCfg      *openCLIPModel         `json:"model_cfg"`
+	PreprocessCfg *openCLIPPreprocessCfg `json:"preprocess_cfg"`
 	openCLIPModel
+}
+
+// openCLIPPreprocessCfg is the part of open_clip's PreprocessCfg mmdna reads; the
+// image size is the model's.
+type openCLIPPreprocessCfg struct {
+	Mean          []float64 `json:"mean"`
+	Std           []float64 `json:"std"`
+	Interpolation string    `json:"interpolation"`
+	ResizeMode    string    `json:"resize_mode"`
 }
 
 // openCLIPModel is open_clip's model config (model.py's CLIP arguments and
@@ -80,16 +89,17 @@ type openCLIPText struct {
 	openCLIPBlock
 }
 
-// readOpenCLIPConfig reads open_clip_config.json (either form).
-func readOpenCLIPConfig(path string) (openCLIPModel, error) {
+// readOpenCLIPConfig reads open_clip_config.json (either form): the model config and
+// the preprocessing (nil when the file has none).
+func readOpenCLIPConfig(path string) (openCLIPModel, *openCLIPPreprocessCfg, error) {
 	var f openCLIPFile
 	if err := readJSON(path, &f); err != nil {
-		return openCLIPModel{}, err
+		return openCLIPModel{}, nil, err
 	}
 	if f.ModelCfg != nil {
-		return *f.ModelCfg, nil
+		return *f.ModelCfg, f.PreprocessCfg, nil
 	}
-	return f.openCLIPModel, nil
+	return f.openCLIPModel, f.PreprocessCfg, nil
 }
 
 // unsupported names the first feature of the config that mmdna's CLIP cannot run, or

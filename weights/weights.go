@@ -18,6 +18,8 @@ import (
 	"os"
 
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/datasets/text"
+	"github.com/mmdna/mmdna/imageproc"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/models/vit"
 )
@@ -61,6 +63,14 @@ type Model struct {
 	Store *model.Store
 	// Notes say what the loader inferred, assumed or ignored, one line each.
 	Notes []string
+	// Tokenizer encodes texts for a CLIP's text tower, read from the directory's
+	// tokenizer files and padded to its position table; nil when there are none
+	// (Encoder says why).
+	Tokenizer text.Encoder
+	// Preprocess turns image files into a CLIP's input, as the directory's files
+	// describe (preprocessor_config.json, open_clip_config.json), else OpenAI CLIP's
+	// at the model's image size; nil for the ViT layouts.
+	Preprocess *imageproc.Config
 }
 
 func unwrapPath(err error) error {
