@@ -105,12 +105,13 @@ func parseHFCLIP(dir, file string, src source) (clipLayout, error) {
 	}
 	cfg := clipArch(v, t, c.ProjectionDim)
 	var notes []string
-	// CLIPTextTransformer pools at the argmax of the ids when the config's
-	// eos_token_id is 2 (configs before transformers PR #24773) and at the first
-	// eos_token_id otherwise. With CLIP's tokenizer both are the end-of-text token,
-	// the largest id of the vocabulary, so PoolArgmax is HF's pooling; an eos id below
-	// the largest (a vocabulary with tokens added after it) pools at the last real
-	// token of the mask instead, which is the end-of-text of a tokenized sequence.
+	// CLIPTextTransformer pools at the argmax of the ids for configs from before
+	// transformers PR #24773 (eos_token_id 2; today's code tests whether the largest
+	// id of every sequence is 49407) and at the first eos_token_id otherwise. With
+	// CLIP's tokenizer both are the end-of-text token, the largest id of the
+	// vocabulary, so PoolArgmax is HF's pooling (TestCLIPLayoutsMatchTorch runs both
+	// rules); an eos id below the largest (tokens added after it) pools at the last
+	// real token of the mask instead, the end-of-text of a tokenized sequence.
 	if text.EOSTokenID != 2 && text.EOSTokenID != text.VocabSize-1 {
 		cfg.TextPool = clip.PoolEOS
 		notes = append(notes, fmt.Sprintf("text_config.eos_token_id %d is not the largest id %d: the text is pooled "+
