@@ -119,9 +119,11 @@ func listDir(dir string) string {
 func detect(file string, src source) (Layout, error) {
 	has := func(name string) bool { _, ok := src.Shape(name); return ok }
 	switch {
-	case has("visual.conv1.weight") && has("token_embedding.weight"):
+	// The CLIP layouts are told by their image tower, so that a missing text tower is
+	// reported as such by the CLIP loaders.
+	case has("visual.conv1.weight") && (has("logit_scale") || has("token_embedding.weight") || has("text.token_embedding.weight")):
 		return LayoutOpenAICLIP, nil
-	case has("vision_model.embeddings.patch_embedding.weight") && has("text_model.embeddings.token_embedding.weight"):
+	case has("vision_model.embeddings.patch_embedding.weight"):
 		return LayoutHFCLIP, nil
 	case has("vit.embeddings.patch_embeddings.projection.weight") || has("embeddings.patch_embeddings.projection.weight"):
 		return LayoutHFViT, nil

@@ -72,6 +72,14 @@ type Model struct {
 	Tokenizer text.Encoder
 	// Notes say what the loader inferred, assumed or ignored, one line each.
 	Notes []string
+	// Tokenizer encodes texts for a CLIP's text tower, read from the directory's
+	// tokenizer files and padded to its position table; nil when there are none
+	// (Encoder says why).
+	Tokenizer text.Encoder
+	// Preprocess turns image files into a CLIP's input, as the directory's files
+	// describe (preprocessor_config.json, open_clip_config.json), else OpenAI CLIP's
+	// at the model's image size; nil for the ViT layouts.
+	Preprocess *imageproc.Config
 }
 
 func unwrapPath(err error) error {
