@@ -129,7 +129,7 @@ func TestFromTimmConfig(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ json, want string }{
-		{`{"pretrained_cfg": {"input_size": [1, 224, 224]}}`, `pretrained_cfg: field "input_size": want [3, height, width]`},
+		{`{"pretrained_cfg": {"input_size": [2, 224, 224]}}`, `pretrained_cfg: field "input_size": want [channels (1 or 3), height, width]`},
 		{`{"pretrained_cfg": {"input_size": [3, 224]}}`, `field "input_size"`},
 		{`{"pretrained_cfg": {"input_size": "224"}}`, `field "input_size": want a list of integers`},
 		{`{"pretrained_cfg": {"interpolation": "random"}}`, `field "interpolation": want nearest, bilinear`},

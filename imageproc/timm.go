@@ -48,8 +48,8 @@ func FromTimmConfig(file string, data []byte) (Config, error) {
 	if size == nil {
 		size = []int{3, 224, 224}
 	}
-	if len(size) != 3 || size[0] != 3 || size[1] <= 0 || size[2] <= 0 || size[1] > 1<<20 || size[2] > 1<<20 {
-		return Config{}, f.errorf("input_size", "[3, height, width] with positive sizes", f.raw("input_size"))
+	if len(size) != 3 || (size[0] != 1 && size[0] != 3) || size[1] <= 0 || size[2] <= 0 || size[1] > 1<<20 || size[2] > 1<<20 {
+		return Config{}, f.errorf("input_size", "[channels (1 or 3), height, width] with positive sizes", f.raw("input_size"))
 	}
 	interp, err := f.str("interpolation", timmDefaultInterp)
 	if err != nil {

@@ -2,7 +2,6 @@ package weights
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/mmdna/mmdna/imageproc"
@@ -64,8 +63,10 @@ func loadCLIP(layout Layout, dir, file string, src source) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Spec: Spec{Kind: KindCLIP, CLIP: l.cfg}, Store: store, Notes: append(l.notes, notes...),
-		Preprocess: l.preprocess}
+	m := &Model{Spec: Spec{Kind: KindCLIP, CLIP: l.cfg}, Store: store, Notes: append(l.notes, notes...)}
+	if l.preprocess != nil {
+		m.Preprocess = *l.preprocess
+	}
 	if tok != nil { // a nil *text.BPE in the interface would not be a nil Tokenizer.
 		m.Tokenizer = tok
 	}
@@ -84,7 +85,7 @@ func clipArch(v vit.Config, t nn.TextEncoderConfig, embed int) clip.Config {
 	v.Pool, v.PreNorm, v.NoPatchBias, v.PosInterpolation = vit.PoolCLS, true, true, nn.InterpBicubic
 	t.Causal = true
 	return clip.Config{Tower: clip.TowerViT, ViT: v, Text: t, TextPool: clip.PoolArgmax, EmbedDim: embed,
-		MaxLogitScale: math.Inf(1)}
+		NoLogitScaleClamp: true}
 }
 
 // clipMaps maps clip.Build's variables onto a layout's names.

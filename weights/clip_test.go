@@ -1,7 +1,6 @@
 package weights
 
 import (
-	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -110,7 +109,7 @@ func TestCLIPLayoutsMatchTorch(t *testing.T) {
 			func(t *testing.T, m *Model) {
 				c := m.CLIP
 				if c.ViT.Heads != 2 || c.Text.Heads != 1 || c.ViT.Activation != nn.ActQuickGELU || c.Text.MaxLen != 8 ||
-					!c.Text.Causal || c.TextPool != clip.PoolArgmax || !math.IsInf(c.MaxLogitScale, 1) {
+					!c.Text.Causal || c.TextPool != clip.PoolArgmax || !c.NoLogitScaleClamp {
 					t.Errorf("config %+v", c)
 				}
 				if notes := strings.Join(m.Notes, "; "); !strings.Contains(notes, "input_resolution") ||

@@ -177,7 +177,7 @@ func TestCLIPPreprocess(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if m.Preprocess == nil || !c.check(*m.Preprocess) {
+		if m.Preprocess.Source == "" || !c.check(m.Preprocess) {
 			t.Errorf("%s: preprocessing %+v", c.name, m.Preprocess)
 		}
 	}

@@ -135,6 +135,9 @@ func (m *Model) LogitScale() (float64, error) {
 	if maxScale == 0 {
 		maxScale = clip.DefaultMaxLogitScale
 	}
+	if m.CLIP.NoLogitScaleClamp {
+		return s, nil
+	}
 	return math.Min(s, maxScale), nil
 }
 

@@ -68,18 +68,12 @@ type Model struct {
 	// (preprocessor_config.json, timm's pretrained_cfg, OpenAI CLIP's transform, or the
 	// run's recorded normalisation).
 	Preprocess imageproc.Config
-	// Tokenizer encodes text for a CLIP's text tower; nil for a ViT.
+	// Tokenizer encodes texts for a CLIP's text tower, read from the directory's
+	// tokenizer files and padded to its position table; nil for a ViT, or when the
+	// directory has no tokenizer files (Encoder says why).
 	Tokenizer text.Encoder
 	// Notes say what the loader inferred, assumed or ignored, one line each.
 	Notes []string
-	// Tokenizer encodes texts for a CLIP's text tower, read from the directory's
-	// tokenizer files and padded to its position table; nil when there are none
-	// (Encoder says why).
-	Tokenizer text.Encoder
-	// Preprocess turns image files into a CLIP's input, as the directory's files
-	// describe (preprocessor_config.json, open_clip_config.json), else OpenAI CLIP's
-	// at the model's image size; nil for the ViT layouts.
-	Preprocess *imageproc.Config
 }
 
 func unwrapPath(err error) error {

@@ -72,9 +72,11 @@ type Config struct {
 
 	// InitLogitScale is the initial natural log of the scale; 0 means
 	// DefaultInitLogitScale. MaxLogitScale clamps exp(log-scale); 0 means
-	// DefaultMaxLogitScale, +Inf no clamp (OpenAI's model at inference).
-	InitLogitScale float64
-	MaxLogitScale  float64
+	// DefaultMaxLogitScale. NoLogitScaleClamp leaves the scale unclamped, as OpenAI's
+	// model computes it at inference.
+	InitLogitScale    float64
+	MaxLogitScale     float64
+	NoLogitScaleClamp bool
 }
 
 func (c Config) tower() Tower {
@@ -243,7 +245,7 @@ func LogitScale(scope *model.Scope, cfg Config, g *Graph) *Node {
 		maxScale = DefaultMaxLogitScale
 	}
 	s := scope.In("logit_scale").VariableWithValue("log_scale", float32(init)).NodeValue(g)
-	if math.IsInf(maxScale, 1) {
+	if cfg.NoLogitScaleClamp {
 		return Exp(s)
 	}
 	return MinScalar(Exp(s), maxScale)
