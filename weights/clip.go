@@ -54,7 +54,7 @@ func loadCLIP(layout Layout, dir, file string, src source) (*Model, error) {
 		return nil, err
 	}
 	// The tokenizer before the weights: its files are small, the weights not.
-	tok, notes, err := clipTokenizer(dir, l.cfg)
+	tok, notes, err := clipTokenizer(dir, l.cfg, layout)
 	if err != nil {
 		return nil, err
 	}

@@ -33,17 +33,29 @@ func (m *Model) Encoder() (text.Encoder, error) {
 // must be the token embedding's, its end-of-text the largest id when the text is
 // pooled at the argmax, and it pads to the position table's length (77 for CLIP).
 // A directory without tokenizer files gives nil and a note.
-func clipTokenizer(dir string, cfg clip.Config) (*text.BPE, []string, error) {
+func clipTokenizer(dir string, cfg clip.Config, layout Layout) (*text.BPE, []string, error) {
+	var bpe *text.BPE
+	var notes []string
 	if !slices.ContainsFunc(clipTokenizerFiles, func(n string) bool { return fileIn(dir, n) != "" }) {
-		return nil, []string{"no tokenizer files: Model.Encoder says which to add"}, nil
-	}
-	enc, err := text.LoadDir(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	bpe, ok := enc.(*text.BPE)
-	if !ok {
-		return nil, nil, fmt.Errorf("-model %s: its tokenizer is not CLIP's byte-level BPE (%T); a CLIP text tower reads CLIP's ids", dir, enc)
+		if layout != LayoutOpenAICLIP || cfg.Text.VocabSize != openAIVocabSize {
+			return nil, []string{"no tokenizer files: Model.Encoder says which to add"}, nil
+		}
+		// OpenAI's checkpoints carry no tokenizer: its clip package ships the
+		// vocabulary with the code, as mmdna does.
+		var err error
+		if bpe, err = text.OpenAICLIP(); err != nil {
+			return nil, nil, err
+		}
+		notes = append(notes, "no tokenizer files: OpenAI's vocabulary (embedded in mmdna)")
+	} else {
+		enc, err := text.LoadDir(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		var ok bool
+		if bpe, ok = enc.(*text.BPE); !ok {
+			return nil, nil, fmt.Errorf("-model %s: its tokenizer is not CLIP's byte-level BPE (%T); a CLIP text tower reads CLIP's ids", dir, enc)
+		}
 	}
 	t := cfg.Text
 	switch {
@@ -53,11 +65,15 @@ func clipTokenizer(dir string, cfg clip.Config) (*text.BPE, []string, error) {
 		return nil, nil, fmt.Errorf("-model %s: the tokenizer's %s is id %d, not the largest id %d, at which the text tower pools",
 			dir, text.CLIPEndToken, bpe.EOT(), t.VocabSize-1)
 	}
-	if bpe, err = bpe.WithMaxLen(t.MaxLen); err != nil {
+	bpe, err := bpe.WithMaxLen(t.MaxLen)
+	if err != nil {
 		return nil, nil, fmt.Errorf("-model %s: %w", dir, err)
 	}
-	return bpe, nil, nil
+	return bpe, notes, nil
 }
+
+// openAIVocabSize is the number of ids of OpenAI CLIP's tokenizer.
+const openAIVocabSize = 49408
 
 // hfCLIPPreprocess reads a CLIPModel's preprocessor_config.json; without one, the
 // model gets OpenAI's preprocessing at its image size, with a note.

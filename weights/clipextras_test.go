@@ -201,3 +201,34 @@ func TestCLIPPreprocess(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAIVocabularyEmbedded: an OpenAI-layout directory without tokenizer files and
+// with OpenAI's 49,408-id embedding gets OpenAI's tokenizer, embedded in mmdna, with a
+// note; other vocabulary sizes get none.
+func TestOpenAIVocabularyEmbedded(t *testing.T) {
+	m, err := Load(tinyCLIPDirVocab(t, "openai", 49408, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := m.Encoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, mask := enc.Encode("a photo")
+	// OpenAI's tokenizer: <|startoftext|> a photo <|endoftext|> (the tiny model's
+	// context is 5 tokens).
+	want := []int32{49406, 320, 1125, 49407}
+	if got := ids[:text.Length(mask)]; !slices.Equal(got, want) {
+		t.Errorf("ids %v, want %v", got, want)
+	}
+	if !slices.ContainsFunc(m.Notes, func(n string) bool { return strings.Contains(n, "OpenAI's vocabulary") }) {
+		t.Errorf("notes %q: want one about the embedded vocabulary", m.Notes)
+	}
+	small, err := Load(tinyCLIPDirVocab(t, "openai", 64, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if small.Tokenizer != nil {
+		t.Errorf("a 64-id CLIP got a tokenizer")
+	}
+}

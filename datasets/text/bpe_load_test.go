@@ -105,7 +105,7 @@ func TestLoadFormatsAgree(t *testing.T) {
 		"tokenizer.json":           func() (Encoder, error) { return asEncoder(LoadTokenizerJSON(filepath.Join(dir, "tokenizer.json"))) },
 		"tokenizer.json, pairs":    func() (Encoder, error) { return LoadDir(pairDir) },
 		"LoadDir, plain txt":       func() (Encoder, error) { return LoadDir(plainDir) },
-		"LoadDir, openai testdata": func() (Encoder, error) { return LoadDir("testdata/openai") },
+		"LoadDir, openai testdata": func() (Encoder, error) { return LoadDir("openai") },
 	}
 	texts := []string{}
 	for _, c := range readGolden(t) {

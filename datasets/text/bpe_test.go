@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-const clipVocabPath = "testdata/openai/bpe_simple_vocab_16e6.txt.gz"
+const clipVocabPath = "openai/bpe_simple_vocab_16e6.txt.gz"
 
 var clipOnce = sync.OnceValues(func() (*BPE, error) { return LoadCLIPVocab(clipVocabPath) })
 

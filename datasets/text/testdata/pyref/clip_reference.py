@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "openai"))
 from simple_tokenizer import SimpleTokenizer  # noqa: E402
 
 CONTEXT = 77
-VOCAB = os.path.join(HERE, "..", "openai", "bpe_simple_vocab_16e6.txt.gz")
+VOCAB = os.path.join(HERE, "..", "..", "openai", "bpe_simple_vocab_16e6.txt.gz")
 
 
 def tokens(tok, text):
