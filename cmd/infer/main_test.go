@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mmdna/mmdna/datasets/text"
 	"github.com/mmdna/mmdna/internal/pyref"
 )
 
@@ -187,3 +188,66 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+
+// TestZeroShotMatchesPyTorch: an OpenAI-layout CLIP with random weights (OpenAI's
+// vocabulary, so the embedded tokenizer serves) gives PyTorch's zero-shot logits through
+// `infer zeroshot -json`, its images preprocessed by OpenAI's _transform (torchvision on
+// PIL) on the PyTorch side. The prompts' ids come from mmdna's tokenizer, whose ids equal
+// OpenAI's (datasets/text's golden tests).
+func TestZeroShotMatchesPyTorch(t *testing.T) {
+	pyref.Require(t, "torch", "torchvision", "PIL")
+	dir := t.TempDir()
+	images := writeImages(t, t.TempDir())
+	labels := []string{"cat", "dog", "red star"}
+	tok, err := text.OpenAICLIP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prompts []string
+	for _, l := range labels {
+		prompts = append(prompts, "a photo of a "+l+".")
+	}
+	flat, _ := tok.EncodeBatch(prompts)
+	ids := make([][]int32, len(prompts))
+	for i := range ids {
+		ids[i] = flat[i*tok.MaxLen() : (i+1)*tok.MaxLen()]
+	}
+	var refs []struct {
+		Logits []float64 `json:"logits"`
+	}
+	script := "import runpy, sys; sys.argv = ['" + weightsTestdata("clip_ref.py") + "']; runpy.run_path(sys.argv[0], run_name='__main__')"
+	pyref.Run(t, script, []map[string]any{{"dir": dir, "layout": "openai", "dtype": "F32", "seed": 5, "image": 32,
+		"patch": 8, "vdim": 64, "vdepth": 2, "vheads": 1, "vmlp": 256, "tdim": 64, "tdepth": 2, "theads": 1,
+		"tmlp": 256, "vocab": 49408, "ctx": 77, "embed": 32, "vact": "quick_gelu", "tact": "quick_gelu",
+		"veps": 1e-5, "teps": 1e-5, "vpool": "tok", "final_ln_after_pool": false, "ln_pre": true, "tpool": "argmax",
+		"eos": 49407, "pngs": images, "ids": ids, "resize": 0}}, &refs)
+	code, stdout, stderr := runInfer(append([]string{"zeroshot", "-model", dir, "-json", "-labels", strings.Join(labels, ","),
+		"-template", "a photo of a {}."}, images...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := jsonLines(t, stdout)
+	if len(lines) != len(images) {
+		t.Fatalf("%d lines for %d images", len(lines), len(images))
+	}
+	for i, line := range lines {
+		var res zeroShotResult
+		if err := json.Unmarshal([]byte(line), &res); err != nil {
+			t.Fatal(err)
+		}
+		want := refs[0].Logits[i*len(labels) : (i+1)*len(labels)]
+		var worst, sum float64
+		for j, w := range want {
+			worst = math.Max(worst, math.Abs(res.Logits[j]-w)/math.Max(math.Abs(w), 1))
+			sum += res.Probs[j]
+		}
+		tol := 1e-4
+		if strings.HasSuffix(res.Image, ".jpg") {
+			tol = 0.05 // JPEG decoders differ (see TestClassifyMatchesPyTorch).
+		}
+		if worst > tol || math.Abs(sum-1) > 1e-9 {
+			t.Errorf("%s: logits %v, PyTorch %v (max error %.2g); probs sum %v", filepath.Base(res.Image), res.Logits, want, worst, sum)
+		}
+		t.Logf("%s: max error %.2g", filepath.Base(res.Image), worst)
+	}
+}

@@ -14,7 +14,7 @@ stdin: a list of cases {"dir", "layout": "openai" | "openclip" | "openclip-custo
 "tdepth", "theads", "tmlp", "vocab", "ctx", "embed", "vact", "tact" ("quick_gelu" | "gelu"),
 "veps", "teps", "vpool" ("tok" | "avg"), "final_ln_after_pool", "ln_pre", "tpool"
 ("argmax" | "first"), "eos" (Hugging Face's eos_token_id), "images" [[...]] (NHWC,
-flattened), "ids" [[...]], "resize" (0, or an image side to run the image tower at with
+flattened) or "pngs" [paths] (then OpenAI's _transform preprocesses them), "ids" [[...]], "resize" (0, or an image side to run the image tower at with
 interpolated positions), "resize_images"}; one process for all, since importing torch
 dominates.
 stdout (last line): a list of {"logits", "image_embeds", "text_embeds", "image_features",
@@ -224,8 +224,18 @@ def case(a):
     def nchw(images, side):
         return torch.tensor(images, dtype=torch.float32).reshape(len(images), side, side, 3).permute(0, 3, 1, 2)
 
+    if a.get("pngs"):  # image files through OpenAI's clip.py _transform (torchvision on PIL images).
+        from PIL import Image
+        from torchvision import transforms as T
+        n_px = a["image"]
+        tf = T.Compose([T.Resize(n_px, interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop(n_px),
+                        lambda im: im.convert("RGB"), T.ToTensor(),
+                        T.Normalize((0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711))])
+        pixels = torch.stack([tf(Image.open(p)) for p in a["pngs"]])
+    else:
+        pixels = nchw(a["images"], a["image"])
     with torch.no_grad():
-        img_feat, img = m.visual(nchw(a["images"], a["image"]))
+        img_feat, img = m.visual(pixels)
         txt_feat, txt = m.encode_text(torch.tensor(a["ids"], dtype=torch.long))
         img, txt = F.normalize(img, dim=-1), F.normalize(txt, dim=-1)
         logits = m.logit_scale.exp() * img @ txt.t()
