@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/imageproc"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/nn"
 	"github.com/mmdna/mmdna/weights/safetensors"
@@ -52,17 +53,23 @@ func exportViT(m *Model, dir string) (Layout, error) {
 		if cfg.ClassToken {
 			rows++
 		}
-		layout, names, config = LayoutTimmViT, timmNames(cfg, rows), timmConfigFor(cfg, m.Labels)
+		layout, names, config = LayoutTimmViT, timmNames(cfg, rows), timmConfigFor(cfg, m.Labels, m.Preprocess)
 	}
 	if err := writeTable(filepath.Join(dir, "model.safetensors"), table{maps: vitMaps("", cfg, names)}, m.Store); err != nil {
 		return "", err
 	}
-	data, err := marshalIndent(config)
-	if err != nil {
-		return "", err
+	files := map[string]any{"config.json": config}
+	if p := m.Preprocess; p.Source != "" && layout == LayoutHFViT {
+		files["preprocessor_config.json"] = hfPreprocessorFor(p, "ViTImageProcessor")
 	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
-		return "", fmt.Errorf("-out %s: %w", dir, unwrapPath(err))
+	for name, v := range files {
+		data, err := marshalIndent(v)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return "", fmt.Errorf("-out %s: %w", dir, unwrapPath(err))
+		}
 	}
 	return layout, nil
 }
@@ -149,7 +156,12 @@ func hfViTConfigFor(cfg vit.Config, labels []string) map[string]any {
 
 // timmConfigFor is a timm hub config.json whose model_args rebuild the architecture:
 // timm.create_model("vit_base_patch16_224", pretrained=False, **model_args).
-func timmConfigFor(cfg vit.Config, labels []string) map[string]any {
+func timmConfigFor(cfg vit.Config, labels []string, p imageproc.Config) map[string]any {
+	pretrained := map[string]any{"input_size": []int{cfg.Channels, cfg.Image, cfg.Image}, "crop_pct": 1.0,
+		"interpolation": "bilinear", "num_classes": cfg.Classes}
+	if p.Mean != nil {
+		pretrained["mean"], pretrained["std"] = p.Mean, p.Std
+	}
 	return map[string]any{
 		"architecture": fmt.Sprintf("vit_mmdna_patch%d_%d", cfg.Patch, cfg.Image),
 		"num_classes":  cfg.Classes, "global_pool": "avg", "label_names": labels,
@@ -159,12 +171,27 @@ func timmConfigFor(cfg vit.Config, labels []string) map[string]any {
 			"qkv_bias": !cfg.NoQKVBias, "class_token": cfg.ClassToken, "global_pool": "avg",
 			"fc_norm": cfg.NormPooled, "pre_norm": cfg.PreNorm, "num_classes": cfg.Classes,
 		},
-		"pretrained_cfg": map[string]any{"input_size": []int{cfg.Channels, cfg.Image, cfg.Image}, "crop_pct": 1.0,
-			"interpolation": "bilinear", "num_classes": cfg.Classes},
+		"pretrained_cfg": pretrained,
 	}
 }
 
-// exportCLIP writes a CLIP as Hugging Face's CLIPModel where its towers fit.
-var exportCLIP = func(m *Model, dir string) (Layout, error) {
-	return "", errors.New("export: CLIP models cannot be exported yet")
+// hfPreprocessorFor is the preprocessor_config.json that describes p for Hugging
+// Face's image processors (imageproc.ParseHFConfig reads it back the same).
+func hfPreprocessorFor(p imageproc.Config, processor string) map[string]any {
+	out := map[string]any{"image_processor_type": processor, "do_resize": p.Resize != imageproc.NoResize,
+		"resample": int(p.Filter), "do_center_crop": p.CenterCrop, "do_rescale": p.Rescale != 0,
+		"rescale_factor": p.Rescale, "do_normalize": p.Mean != nil, "do_convert_rgb": true}
+	switch p.Resize {
+	case imageproc.ShortestEdge:
+		out["size"] = map[string]int{"shortest_edge": p.Size}
+	case imageproc.Exact, imageproc.KeepRatio:
+		out["size"] = map[string]int{"height": p.Height, "width": p.Width}
+	}
+	if p.CenterCrop {
+		out["crop_size"] = map[string]int{"height": p.CropHeight, "width": p.CropWidth}
+	}
+	if p.Mean != nil {
+		out["image_mean"], out["image_std"] = p.Mean, p.Std
+	}
+	return out
 }

@@ -17,3 +17,7 @@ var openAI = sync.OnceValues(func() (*BPE, error) { return parseCLIPVocab(openAI
 // OpenAICLIP returns OpenAI CLIP's tokenizer (49,408 ids, 77-token context), built
 // once from the embedded vocabulary. It is safe for concurrent use.
 func OpenAICLIP() (*BPE, error) { return openAI() }
+
+// OpenAICLIPVocabFile returns the bytes of OpenAI's bpe_simple_vocab_16e6.txt.gz, for
+// writing it beside a model (LoadCLIPVocab reads it back).
+func OpenAICLIPVocabFile() []byte { return append([]byte(nil), openAIVocab...) }
