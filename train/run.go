@@ -50,9 +50,10 @@ type Results struct {
 // checkpoint and can be resumed.
 var ErrStopped = errors.New("training stopped")
 
-// ErrNonFinite matches (errors.Is) the error of a run stopped by the NaN guard: the
-// loss became NaN or infinite; the last good checkpoint is kept.
-var ErrNonFinite = errors.New("loss is not finite")
+// ErrNonFinite matches (errors.Is) the error of a run stopped by the NaN guard (the
+// loss, the gradients' global norm or the updated weights became NaN or infinite; the
+// last good checkpoint is kept), and of a checkpoint refused for non-finite weights.
+var ErrNonFinite = errors.New("NaN or infinite values in training")
 
 // Run trains task with cfg in opt.Dir, emitting events to opt.Sinks. When ctx is
 // cancelled it finishes the current step, saves a checkpoint and returns ErrStopped.

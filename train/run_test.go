@@ -292,11 +292,16 @@ func TestResumeRejectsDamagedCheckpoint(t *testing.T) {
 		want   string
 	}{
 		{"truncated", func() { os.WriteFile(vars, data[:len(data)/2], 0o644) }, "truncated"},
-		{"flipped byte", func() {
+		{"flipped data byte", func() {
 			bad := append([]byte(nil), data...)
-			bad[len(bad)/3] ^= 0xff
+			bad[len(bad)-5] ^= 0xff
 			os.WriteFile(vars, bad, 0o644)
 		}, "sha256"},
+		{"flipped header byte", func() {
+			bad := append([]byte(nil), data...)
+			bad[10] ^= 0xff
+			os.WriteFile(vars, bad, 0o644)
+		}, "corrupted"},
 		{"state not json", func() { os.WriteFile(filepath.Join(latest, stateFile), []byte("{"), 0o644) }, "corrupted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
