@@ -8,6 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better unqualified.
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
+	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
@@ -62,6 +63,8 @@ func (s Schedule) graph(step *Node) *Node {
 //
 // It keeps GoMLX's variable layout (moments under /AdamOptimizer/..., the
 // optimizers/learning_rate variable, the global step), so checkpoints read the same.
+// Each update also records the global gradient norm (before clipping) and whether
+// every updated weight is finite, which the run's NaN guard reads (stepHealthMetrics).
 type AdamW struct {
 	Schedule    Schedule
 	WeightDecay float64
@@ -104,8 +107,9 @@ func (o *AdamW) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtyp
 	step := ConvertDType(optimizer.GetGlobalStepVar(scope).NodeValue(g), dtype)
 	lr := o.Schedule.graph(step)
 	optimizer.LearningRateVarWithValue(scope, dtype, o.Schedule.LR).SetNodeValue(lr)
+	norm := globalNorm(grads)
 	if o.ClipNorm > 0 {
-		grads = ClipByGlobalNorm(grads, o.ClipNorm)
+		grads = clipToNorm(grads, norm, o.ClipNorm)
 	}
 	optimizer.IncrementGlobalStep(g, dtype)
 	t := optimizer.IncrementCounter(scope.At(adamScope), g, "step", dtype) // 1 at the first update.
@@ -113,6 +117,7 @@ func (o *AdamW) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtyp
 	debias1 := Reciprocal(OneMinus(Pow(beta1, t)))
 	debias2 := Reciprocal(OneMinus(Pow(beta2, t)))
 	i := 0
+	var finite *Node // all updated weights finite: scalar bool.
 	for v := range scope.IterVariables() {
 		if !v.Trainable || !v.InUseByGraph(g) {
 			continue
@@ -120,16 +125,30 @@ func (o *AdamW) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, dtyp
 		if i >= len(grads) {
 			exceptions.Panicf("AdamW: more trainable variables than gradients (%d)", len(grads))
 		}
-		o.update(scope, v, ConvertDType(grads[i], dtype), lr, debias1, debias2)
+		updated := o.update(scope, v, ConvertDType(grads[i], dtype), lr, debias1, debias2)
+		if updated.DType().IsFloat() {
+			f := LogicalAll(IsFinite(updated))
+			if finite == nil {
+				finite = f
+			} else {
+				finite = LogicalAnd(finite, f)
+			}
+		}
 		i++
 	}
 	if i != len(grads) {
 		exceptions.Panicf("AdamW: %d gradients for %d trainable variables", len(grads), i)
 	}
+	if finite == nil {
+		finite = Const(g, true)
+	}
+	model.SetGraphParam(g, graphParamGradNorm, norm)
+	model.SetGraphParam(g, graphParamWeightsFinite, finite)
 }
 
-// update applies one AdamW step to v. grad: the (clipped) gradient, v's shape.
-func (o *AdamW) update(scope *model.Scope, v *model.Variable, grad, lr, debias1, debias2 *Node) {
+// update applies one AdamW step to v and returns v's new value. grad: the (clipped)
+// gradient, v's shape.
+func (o *AdamW) update(scope *model.Scope, v *model.Variable, grad, lr, debias1, debias2 *Node) *Node {
 	g := grad.Graph()
 	dtype := grad.DType()
 	m1, m2 := o.moments(scope, v, dtype)
@@ -150,6 +169,7 @@ func (o *AdamW) update(scope *model.Scope, v *model.Variable, grad, lr, debias1,
 		updated = ConvertDType(updated, v.Shape().DType)
 	}
 	v.SetNodeValue(updated)
+	return updated
 }
 
 // moments returns (creating them at zero) the first and second moment variables of
@@ -171,6 +191,13 @@ func (o *AdamW) Clear(scope *model.Scope) error {
 // ClipByGlobalNorm scales all gradients by min(1, maxNorm/‖g‖), ‖g‖ the L2 norm of
 // all gradients together.
 func ClipByGlobalNorm(grads []*Node, maxNorm float64) []*Node {
+	return clipToNorm(grads, globalNorm(grads), maxNorm)
+}
+
+// globalNorm is the L2 norm of all gradients together, a scalar of the first one's
+// dtype. A gradient with a NaN or an infinity makes it NaN or +Inf, and so does a
+// squared norm that overflows (for float32, a norm above about 1.8e19).
+func globalNorm(grads []*Node) *Node {
 	var sumSq *Node
 	for _, grad := range grads {
 		s := ReduceAllSum(Square(grad))
@@ -180,7 +207,11 @@ func ClipByGlobalNorm(grads []*Node, maxNorm float64) []*Node {
 			sumSq = Add(sumSq, ConvertDType(s, sumSq.DType()))
 		}
 	}
-	norm := Sqrt(sumSq)
+	return Sqrt(sumSq)
+}
+
+// clipToNorm scales grads by min(1, maxNorm/norm).
+func clipToNorm(grads []*Node, norm *Node, maxNorm float64) []*Node {
 	// scale = maxNorm / max(norm, maxNorm): 1 below the threshold, no division by 0.
 	scale := Div(Scalar(norm.Graph(), norm.DType(), maxNorm), MaxScalar(norm, maxNorm))
 	out := make([]*Node, len(grads))
@@ -188,4 +219,34 @@ func ClipByGlobalNorm(grads []*Node, maxNorm float64) []*Node {
 		out[i] = Mul(grad, ConvertDType(scale, grad.DType()))
 	}
 	return out
+}
+
+// AdamW leaves the step's health in the train step's graph, under these graph
+// parameters, for the NaN guard; stepHealthMetrics carries them out of the graph.
+const (
+	graphParamGradNorm      = "/mmdna_grad_norm"      // scalar: the global gradient norm, before clipping.
+	graphParamWeightsFinite = "/mmdna_weights_finite" // scalar bool: every updated weight is finite.
+)
+
+// Short names of the step-health metrics on step events.
+const (
+	metricGradNorm      = "grad_norm"
+	metricWeightsFinite = "weights_finite"
+)
+
+// stepHealthMetrics returns the train metrics "grad_norm" and "weights_finite" (1 or
+// 0) that AdamW's update graph records: one IsFinite reduction per weight, no extra
+// pass over the gradients (the norm is the one clipping uses).
+func stepHealthMetrics() []metric.Interface {
+	read := func(name, key string) metric.Interface {
+		return metric.NewBaseMetric(name, name, name, func(_ *model.Scope, _, predictions []*Node) *Node {
+			g := predictions[0].Graph()
+			value, found := model.GetGraphParam(g, key)
+			if !found {
+				exceptions.Panicf("train: metric %s: the optimizer did not record it (train.AdamW does)", name)
+			}
+			return ConvertDType(value.(*Node), dtypes.Float32)
+		}, nil)
+	}
+	return []metric.Interface{read(metricGradNorm, graphParamGradNorm), read(metricWeightsFinite, graphParamWeightsFinite)}
 }

@@ -189,8 +189,10 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 		return nil, fmt.Errorf("run directory %s: %w", r.opt.Dir, unwrapPathErr(err))
 	}
 	r.startTime = time.Now()
+	// Metrics 0 and 1 are GoMLX's batch loss and its moving average, 2 and 3 the
+	// step's health (stepHealthMetrics), then the task's.
 	trainer := gtrain.NewTrainer(r.opt.Backend, r.store, r.task.Model, r.task.Loss, r.cfg.optimizer(),
-		r.task.TrainMetrics, nil)
+		append(stepHealthMetrics(), r.task.TrainMetrics...), nil)
 	loop := gtrain.NewLoop(trainer)
 	if loop.LoopStep != r.step {
 		return nil, fmt.Errorf("%s: global step %d does not match the checkpoint's step %d", r.lastCkpt, loop.LoopStep, r.step)
@@ -238,8 +240,8 @@ func (r *runner) stepError(err error) error {
 }
 
 type nanError struct {
+	what     string // "loss is NaN", "gradient norm is +Inf", ...
 	step     int
-	loss     float64
 	lastCkpt string
 }
 
@@ -251,12 +253,12 @@ func (e *nanError) Error() string {
 	if e.lastCkpt != "" {
 		where = "last good checkpoint: " + e.lastCkpt
 	}
-	return fmt.Sprintf("loss is %v at step %d, training stopped (%s); lower lr or raise warmup", e.loss, e.step, where)
+	return fmt.Sprintf("%s at step %d, training stopped (%s); lower lr or raise warmup", e.what, e.step, where)
 }
 
 // onStep runs after every training step: NaN guard, progress, evaluation,
 // checkpoints and UI commands, in that order, so a checkpoint is never taken from a
-// step whose loss was not finite.
+// step whose loss, gradient norm or updated weights were not finite.
 func (r *runner) onStep(loop *gtrain.Loop, metrics []*tensors.Tensor) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -267,8 +269,8 @@ func (r *runner) onStep(loop *gtrain.Loop, metrics []*tensors.Tensor) (err error
 	r.step = loop.LoopStep + 1
 	r.sessionStep++
 	loss := shapes.ConvertTo[float64](metrics[0].Value())
-	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return &nanError{step: r.step, loss: loss, lastCkpt: r.lastCkpt}
+	if what := stepHealth(loss, metrics); what != "" {
+		return &nanError{what: what, step: r.step, lastCkpt: r.lastCkpt}
 	}
 	if r.sessionStep == 1 {
 		// The first step of a session includes graph compilation: time from here,
@@ -300,6 +302,22 @@ func (r *runner) onStep(loop *gtrain.Loop, metrics []*tensors.Tensor) (err error
 	return r.control(loop)
 }
 
+// stepHealth says what of a step was not finite ("" if all was): the loss (the
+// weights before the step), the global gradient norm or the updated weights.
+// metrics: the train step's outputs, the health metrics at 2 and 3.
+func stepHealth(loss float64, metrics []*tensors.Tensor) string {
+	gradNorm := shapes.ConvertTo[float64](metrics[2].Value())
+	switch {
+	case math.IsNaN(loss) || math.IsInf(loss, 0):
+		return fmt.Sprintf("loss is %v", loss)
+	case math.IsNaN(gradNorm) || math.IsInf(gradNorm, 0):
+		return fmt.Sprintf("gradient norm is %v", gradNorm)
+	case shapes.ConvertTo[float64](metrics[3].Value()) != 1:
+		return "updated weights are NaN or infinite"
+	}
+	return ""
+}
+
 func (r *runner) emitStep(loop *gtrain.Loop, metrics []*tensors.Tensor, now time.Time) {
 	elapsed := now.Sub(r.window.start) - r.window.skipped
 	r.trainSteps += r.window.steps
@@ -310,7 +328,8 @@ func (r *runner) emitStep(loop *gtrain.Loop, metrics []*tensors.Tensor, now time
 		"img_per_s": float64(r.task.Data.BatchSize()) / perStep,
 	}
 	for i, mi := range loop.Trainer.TrainMetrics() {
-		if i >= 2 && i < len(metrics) { // 0, 1: the batch loss and its moving average.
+		// 0, 1: the batch loss and its moving average; the weights' finiteness is always 1 here.
+		if i >= 2 && i < len(metrics) && mi.ShortName() != metricWeightsFinite {
 			m[mi.ShortName()] = shapes.ConvertTo[float64](metrics[i].Value())
 		}
 	}
