@@ -169,20 +169,14 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 		return nil, err
 	}
 	resumeStep := -1
+	var skipped []string // log lines about damaged checkpoints, emitted once the run has started.
 	if r.opt.Resume {
-		latest, err := LatestCheckpoint(r.ckptDir)
+		st, path, notes, err := resumeCheckpoint(r.ckptDir, r.store)
 		if err != nil {
 			return nil, err
 		}
-		if latest == "" {
-			return nil, fmt.Errorf("%s: no checkpoint to resume from", r.ckptDir)
-		}
-		st, err := LoadCheckpoint(latest, r.store)
-		if err != nil {
-			return nil, err
-		}
-		r.step, r.prevWallS, r.best, r.lastCkpt, r.lastEval = st.Step, st.WallS, st.Best, latest, st.Step
-		resumeStep = st.Step
+		r.step, r.prevWallS, r.best, r.lastCkpt, r.lastEval = st.Step, st.WallS, st.Best, path, st.Step
+		resumeStep, skipped = st.Step, notes
 	}
 	var err error
 	if r.metrics, err = OpenMetricsFile(filepath.Join(r.opt.Dir, "metrics.jsonl"), resumeStep); err != nil {
@@ -202,6 +196,9 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 		what = fmt.Sprintf("resuming %s at step %d of %d from %s", r.opt.Experiment, r.step, r.cfg.Steps, r.lastCkpt)
 	}
 	r.emit(Event{Kind: KindStart, Message: what, Path: r.opt.Dir})
+	for _, note := range skipped {
+		r.logf("%s", note)
+	}
 
 	if r.step >= r.cfg.Steps {
 		if res, err := readResults(r.opt.Dir); err == nil {
@@ -217,6 +214,49 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 		}
 	}
 	return r.finish()
+}
+
+// resumeCheckpoint loads the newest intact step checkpoint of dir into store and
+// returns its state and path. Damaged newer ones (a truncated or modified file, a
+// broken state.json) are moved aside to damaged-step-N, so that keep-N never counts
+// them and the run redoes their steps, each with a line for the log that names it,
+// what is wrong with it and the checkpoint used instead. With none intact it returns
+// a one-line error about the newest and moves nothing.
+func resumeCheckpoint(dir string, store *model.Store) (st *CheckpointState, path string, notes []string, err error) {
+	steps, err := listStepCheckpoints(dir)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if len(steps) == 0 {
+		return nil, "", nil, fmt.Errorf("%s: no checkpoint to resume from", dir)
+	}
+	var damaged []string
+	var reasons []error
+	for i := len(steps) - 1; i >= 0 && st == nil; i-- {
+		// A failed load leaves store unchanged, so the next one starts clean.
+		if st, err = LoadCheckpoint(steps[i], store); err != nil {
+			damaged, reasons = append(damaged, steps[i]), append(reasons, err)
+			continue
+		}
+		path = steps[i]
+	}
+	if st == nil {
+		if len(steps) == 1 {
+			return nil, "", nil, reasons[0]
+		}
+		return nil, "", nil, fmt.Errorf("%w; no intact checkpoint to resume from: the %d older ones in %s are damaged too",
+			reasons[0], len(steps)-1, dir)
+	}
+	for i, d := range damaged {
+		aside := filepath.Join(dir, "damaged-"+filepath.Base(d))
+		_ = os.RemoveAll(aside) // an earlier damaged copy of the same step.
+		if err := os.Rename(d, aside); err != nil {
+			return nil, "", nil, fmt.Errorf("checkpoint %s is damaged and cannot be moved aside: %w", d, err)
+		}
+		notes = append(notes, fmt.Sprintf("checkpoint %s is damaged (%v): moved aside to %s; resuming from %s",
+			filepath.Base(d), reasons[i], filepath.Base(aside), filepath.Base(path)))
+	}
+	return st, path, notes, nil
 }
 
 // stepError turns the loop's error into what Run returns, saving a checkpoint first

@@ -276,43 +276,120 @@ func TestNaNGuardKeepsLastGoodCheckpoint(t *testing.T) {
 	}
 }
 
-func TestResumeRejectsDamagedCheckpoint(t *testing.T) {
-	dir := t.TempDir()
+// TestResumeFallsBackToIntactCheckpoint damages the newest checkpoints of a run in
+// several ways: the resume uses the newest intact one, says which it skipped and why,
+// moves them aside, and truncates metrics.jsonl to the step it resumed from.
+func TestResumeFallsBackToIntactCheckpoint(t *testing.T) {
+	pristine := t.TempDir()
 	cfg := testConfig()
-	cfg.Steps = 10
-	if _, err := run(t, context.Background(), dir, false, cfg, xorSource{batch: 32, nanAt: -1}); err != nil {
+	cfg.Steps, cfg.CkptEvery, cfg.Keep, cfg.EvalEvery = 20, 5, 0, 5
+	if _, err := run(t, context.Background(), pristine, false, cfg, xorSource{batch: 32, nanAt: -1}); err != nil {
 		t.Fatal(err)
 	}
-	latest, _ := LatestCheckpoint(filepath.Join(dir, "checkpoints"))
-	vars := filepath.Join(latest, varsFile)
-	data, _ := os.ReadFile(vars)
+	step := func(dir string, n int) string {
+		return filepath.Join(dir, "checkpoints", fmt.Sprintf("step-%08d", n))
+	}
+	truncate := func(dir string, n int) {
+		name := filepath.Join(step(dir, n), varsFile)
+		data, _ := os.ReadFile(name)
+		os.WriteFile(name, data[:len(data)/2], 0o644)
+	}
+	flip := func(dir string, n int) {
+		name := filepath.Join(step(dir, n), varsFile)
+		data, _ := os.ReadFile(name)
+		data[len(data)-5] ^= 0xff
+		os.WriteFile(name, data, 0o644)
+	}
+	badState := func(dir string, n int) { os.WriteFile(filepath.Join(step(dir, n), stateFile), []byte("{"), 0o644) }
 	for _, tc := range []struct {
-		name   string
-		damage func()
-		want   string
+		name    string
+		damage  func(dir string)
+		resumed int      // the step resumed from.
+		skipped []int    // the damaged checkpoints, newest first.
+		reasons []string // why each was skipped.
 	}{
-		{"truncated", func() { os.WriteFile(vars, data[:len(data)/2], 0o644) }, "truncated"},
-		{"flipped data byte", func() {
-			bad := append([]byte(nil), data...)
-			bad[len(bad)-5] ^= 0xff
-			os.WriteFile(vars, bad, 0o644)
-		}, "sha256"},
-		{"flipped header byte", func() {
-			bad := append([]byte(nil), data...)
-			bad[10] ^= 0xff
-			os.WriteFile(vars, bad, 0o644)
-		}, "corrupted"},
-		{"state not json", func() { os.WriteFile(filepath.Join(latest, stateFile), []byte("{"), 0o644) }, "corrupted"},
+		{"truncated vars", func(dir string) { truncate(dir, 20) }, 15, []int{20}, []string{"truncated"}},
+		{"bad hash", func(dir string) { flip(dir, 20) }, 15, []int{20}, []string{"sha256"}},
+		{"bad state.json", func(dir string) { badState(dir, 20) }, 15, []int{20}, []string{"corrupted"}},
+		{"no state.json", func(dir string) { os.Remove(filepath.Join(step(dir, 20), stateFile)) }, 15, []int{20}, []string{"no such file"}},
+		{"three damaged", func(dir string) { truncate(dir, 20); flip(dir, 15); badState(dir, 10) }, 5, []int{20, 15, 10},
+			[]string{"truncated", "sha256", "corrupted"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.damage()
-			cfg.Steps = 20
-			_, err := run(t, context.Background(), dir, true, cfg, xorSource{batch: 32, nanAt: -1})
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), latest) || strings.Contains(err.Error(), "\n") {
-				t.Fatalf("error = %v, want one line naming %s and %q", err, latest, tc.want)
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(pristine)); err != nil {
+				t.Fatal(err)
+			}
+			tc.damage(dir)
+			rec := &recorder{}
+			cfg := cfg
+			cfg.Steps = 30
+			if _, err := run(t, context.Background(), dir, true, cfg, xorSource{batch: 32, nanAt: -1}, rec); err != nil {
+				t.Fatalf("resume: %v", err)
+			}
+			var logs []string
+			for _, e := range rec.events {
+				if e.Kind == KindStart && !strings.Contains(e.Message, fmt.Sprintf("at step %d of 30 from %s", tc.resumed, step(dir, tc.resumed))) {
+					t.Errorf("start: %q, want resuming at step %d from %s", e.Message, tc.resumed, step(dir, tc.resumed))
+				}
+				if e.Kind == KindLog && strings.Contains(e.Message, " is damaged (") {
+					logs = append(logs, e.Message)
+				}
+			}
+			if len(logs) != len(tc.skipped) {
+				t.Fatalf("log lines about damaged checkpoints: %q, want one for each of %v", logs, tc.skipped)
+			}
+			for i, n := range tc.skipped {
+				aside := filepath.Join(dir, "checkpoints", fmt.Sprintf("damaged-step-%08d", n))
+				for _, want := range []string{step(dir, n) + "/", tc.reasons[i], "moved aside to " + filepath.Base(aside),
+					"resuming from " + filepath.Base(step(dir, tc.resumed))} {
+					if !strings.Contains(logs[i], want) {
+						t.Errorf("log %q does not say %q", logs[i], want)
+					}
+				}
+				if _, err := os.Stat(aside); err != nil {
+					t.Errorf("damaged checkpoint not kept aside: %v", err)
+				}
+			}
+			seen := map[string]bool{}
+			var trainSteps []int
+			for _, l := range readMetrics(t, dir) {
+				key := fmt.Sprintf("%s@%d", l.Split, l.Step)
+				if seen[key] {
+					t.Errorf("duplicate metrics line: split %s step %d", l.Split, l.Step)
+				}
+				seen[key] = true
+				if l.Split == "train" {
+					trainSteps = append(trainSteps, l.Step)
+				}
+			}
+			if want := []int{5, 10, 15, 20, 25, 30}; !slices.Equal(trainSteps, want) {
+				t.Errorf("train lines after resume at steps %v, want %v", trainSteps, want)
+			}
+			if bad := nonFiniteVariable(t, step(dir, 20)); bad != "" { // loads: step-20 was written anew.
+				t.Errorf("step-20: %s", bad)
 			}
 		})
 	}
+	t.Run("none intact", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.CopyFS(dir, os.DirFS(pristine)); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{5, 10, 15, 20} {
+			truncate(dir, n)
+		}
+		cfg := cfg
+		cfg.Steps = 30
+		_, err := run(t, context.Background(), dir, true, cfg, xorSource{batch: 32, nanAt: -1})
+		if err == nil || !strings.Contains(err.Error(), step(dir, 20)) || !strings.Contains(err.Error(), "truncated") ||
+			!strings.Contains(err.Error(), "no intact checkpoint") || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("error = %v, want one line naming %s, what is wrong with it, and that none is intact", err, step(dir, 20))
+		}
+		if _, err := os.Stat(step(dir, 20)); err != nil {
+			t.Errorf("a failed resume moved the checkpoints: %v", err)
+		}
+	})
 }
 
 // hugeSource is xorSource with the inputs of step `at` multiplied by 1e25: the loss
