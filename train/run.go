@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -16,6 +17,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	gtrain "github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/metric"
 )
 
 // Options says where and how a Task runs.
@@ -187,6 +189,11 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 	// step's health (stepHealthMetrics), then the task's.
 	trainer := gtrain.NewTrainer(r.opt.Backend, r.store, r.task.Model, r.task.Loss, r.cfg.optimizer(),
 		append(stepHealthMetrics(), r.task.TrainMetrics...), nil)
+	if r.opt.Resume {
+		if err := adoptMetricState(r.store, trainer.TrainMetrics()); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.lastCkpt, err)
+		}
+	}
 	loop := gtrain.NewLoop(trainer)
 	if loop.LoopStep != r.step {
 		return nil, fmt.Errorf("%s: global step %d does not match the checkpoint's step %d", r.lastCkpt, loop.LoopStep, r.step)
@@ -257,6 +264,41 @@ func resumeCheckpoint(dir string, store *model.Store) (st *CheckpointState, path
 			filepath.Base(d), reasons[i], filepath.Base(aside), filepath.Base(path)))
 	}
 	return st, path, notes, nil
+}
+
+// adoptMetricState moves the train metrics' running state loaded from a checkpoint
+// (moving averages: /metrics/<name>_uuid_<uuid>/...) to the scopes of this session's
+// metrics of the same names. GoMLX draws a new uuid for every Trainer, so without this
+// a resumed run would restart each moving average and carry the old state along,
+// unused. A name with the state of several earlier sessions (checkpoints saved before
+// this) is ambiguous and left alone: its average restarts.
+func adoptMetricState(store *model.Store, metrics []metric.Interface) error {
+	root := "/" + metric.Scope + "/"
+	for _, m := range metrics {
+		current := root + m.ScopeName() + "/"
+		prefix := root + model.EscapeScopeName(m.Name()+"_uuid_")
+		var paths []string
+		scopes := map[string]bool{}
+		for v := range store.IterVariables() {
+			p := v.Path()
+			if rest, ok := strings.CutPrefix(p, prefix); ok && !strings.HasPrefix(p, current) {
+				if i := strings.Index(rest, "/"); i >= 0 {
+					paths = append(paths, p)
+					scopes[prefix+rest[:i+1]] = true
+				}
+			}
+		}
+		if len(scopes) != 1 {
+			continue
+		}
+		for _, p := range paths {
+			rest := p[strings.Index(p[len(prefix):], "/")+len(prefix)+1:]
+			if err := store.MoveVariable(p, current+rest); err != nil {
+				return fmt.Errorf("metric %q: %w", m.Name(), err)
+			}
+		}
+	}
+	return nil
 }
 
 // stepError turns the loop's error into what Run returns, saving a checkpoint first

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
@@ -183,12 +186,54 @@ func TestRunTrainsAndWritesFiles(t *testing.T) {
 	}
 }
 
-// TestResumeIsExact stops a run mid-way (as SIGINT would), resumes it, and checks
-// the result equals an uninterrupted run: same data order, optimizer state and step.
+// xorDropoutTask is xorTask with dropout on the hidden layer while training, so
+// that a resume has the RNG state to restore as well.
+func xorDropoutTask(src Source) *Task {
+	task := xorTask(src)
+	task.Model = func(scope *model.Scope, _ any, inputs []*Node) []*Node {
+		h := activation.Relu(layers.DenseWithBias(scope.In("hidden"), inputs[0], 16))
+		h = layers.DropoutStatic(scope, h, 0.3)
+		return []*Node{layers.DenseWithBias(scope.In("out"), h, 2)}
+	}
+	task.TrainMetrics = []metric.Interface{metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)}
+	return task
+}
+
+// uuidInName matches the random part GoMLX puts in a metric's scope name.
+var uuidInName = regexp.MustCompile(`_uuid_[0-9a-f-]{36}`)
+
+// checkpointBytes loads the checkpoint at path and returns every variable's bytes by
+// path, metric uuids replaced by "*".
+func checkpointBytes(t *testing.T, path string) map[string]string {
+	t.Helper()
+	s := model.NewStore()
+	if _, err := LoadCheckpoint(path, s); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for p, b := range storeBytes(t, s) {
+		name := uuidInName.ReplaceAllString(p, "_uuid_*")
+		if _, dup := out[name]; dup {
+			t.Errorf("%s: two variables named %s (a metric's state left behind by an earlier session)", path, name)
+		}
+		out[name] = b
+	}
+	return out
+}
+
+// TestResumeIsExact stops a run with dropout mid-way (as SIGINT would), resumes it,
+// and compares every variable of its final checkpoint (weights, AdamW moments, step
+// counters, RNG state, the train metrics' running averages) bitwise with an
+// uninterrupted run's: the go backend is deterministic, so any difference is state the
+// checkpoint failed to carry. The test metrics and metrics.jsonl must agree too.
 func TestResumeIsExact(t *testing.T) {
 	cfg := testConfig()
 	src := xorSource{batch: 64, nanAt: -1}
-	full, err := run(t, context.Background(), t.TempDir(), false, cfg, src)
+	train := func(ctx context.Context, dir string, resume bool, sinks ...Sink) (*Results, error) {
+		return Run(ctx, xorDropoutTask(src), cfg, Options{Experiment: "xor", Dir: dir, Resume: resume, Backend: testBackend, Sinks: sinks})
+	}
+	fullDir := t.TempDir()
+	full, err := train(context.Background(), fullDir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,14 +245,14 @@ func TestResumeIsExact(t *testing.T) {
 			cancel()
 		}
 	})
-	if _, err := run(t, ctx, dir, false, cfg, src, stopAt); err != ErrStopped {
+	if _, err := train(ctx, dir, false, stopAt); err != ErrStopped {
 		t.Fatalf("stopped run returned %v, want ErrStopped", err)
 	}
 	latest, _ := LatestCheckpoint(filepath.Join(dir, "checkpoints"))
 	if filepath.Base(latest) != "step-00000025" {
 		t.Fatalf("latest checkpoint after stop = %q, want step-00000025", latest)
 	}
-	resumed, err := run(t, context.Background(), dir, true, cfg, src)
+	resumed, err := train(context.Background(), dir, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,22 +260,59 @@ func TestResumeIsExact(t *testing.T) {
 		t.Errorf("resumed run: steps %d accuracy %v; uninterrupted: steps %d accuracy %v",
 			resumed.Steps, resumed.Metrics["accuracy"], full.Steps, full.Metrics["accuracy"])
 	}
-	lines := readMetrics(t, dir)
-	seen := map[string]bool{}
-	var trainSteps []int
-	for _, l := range lines {
-		key := fmt.Sprintf("%s@%d", l.Split, l.Step)
-		if seen[key] {
-			t.Errorf("duplicate metrics line: split %s step %d", l.Split, l.Step)
-		}
-		seen[key] = true
-		if l.Split == "train" {
-			trainSteps = append(trainSteps, l.Step)
+	want := checkpointBytes(t, filepath.Join(fullDir, "checkpoints", "step-00000040"))
+	got := checkpointBytes(t, filepath.Join(dir, "checkpoints", "step-00000040"))
+	for p, b := range want {
+		if g, ok := got[p]; !ok {
+			t.Errorf("variable %s missing from the resumed run", p)
+		} else if g != b {
+			t.Errorf("variable %s differs between the resumed and the uninterrupted run", p)
 		}
 	}
-	if want := []int{5, 10, 15, 20, 25, 30, 35, 40}; !slices.Equal(trainSteps, want) {
-		t.Errorf("train lines after resume at steps %v, want %v", trainSteps, want)
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			t.Errorf("resumed run has variable %s, the uninterrupted run not", p)
+		}
 	}
+	seeded := model.NewStore()
+	if err := seeded.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		t.Fatal(err)
+	}
+	if want["/#rngState"] == storeBytes(t, seeded)["/#rngState"] {
+		t.Error("the RNG state never moved: dropout is not active, the test proves nothing about it")
+	}
+
+	// metrics.jsonl: the same lines with the same values, but for timings.
+	lines, fullLines := metricValues(t, dir), metricValues(t, fullDir)
+	if len(lines) != len(fullLines) {
+		t.Fatalf("metrics.jsonl: %d lines after resume, %d uninterrupted", len(lines), len(fullLines))
+	}
+	for i := range lines {
+		if !reflect.DeepEqual(lines[i], fullLines[i]) {
+			t.Errorf("metrics.jsonl line %d: %v after resume, %v uninterrupted", i+1, lines[i], fullLines[i])
+		}
+	}
+}
+
+// metricValues reads dir/metrics.jsonl, without the fields that are timings.
+func metricValues(t *testing.T, dir string) []map[string]any {
+	t.Helper()
+	readMetrics(t, dir) // checks the required fields.
+	data, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for line := range strings.Lines(string(data)) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "time_s")
+		delete(m, "img_per_s")
+		out = append(out, m)
+	}
+	return out
 }
 
 func TestDeterministic(t *testing.T) {
@@ -474,5 +556,50 @@ func TestNaNGuardChecksUpdatedWeights(t *testing.T) {
 	}
 	if latest, _ := LatestCheckpoint(filepath.Join(dir, "checkpoints")); latest != "" {
 		t.Errorf("checkpoint %s saved from non-finite weights", latest)
+	}
+}
+
+// TestResumeFromFormat1Run resumes a run that the code before checkpoint format 2
+// stopped at step 10 (testdata/v1run: its step-10 checkpoint, in vars.bin, and its
+// metrics.jsonl, which goes on to step 20) and compares the end with a run of today's
+// code that was never interrupted.
+func TestResumeFromFormat1Run(t *testing.T) {
+	cfg := testConfig()
+	cfg.Steps = 20 // as when testdata/v1run was made.
+	src := xorSource{batch: 32, nanAt: -1}
+	fullDir := t.TempDir()
+	full, err := run(t, context.Background(), fullDir, false, cfg, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "v1run"))); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := run(t, context.Background(), dir, true, cfg, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Metrics["accuracy"] != full.Metrics["accuracy"] {
+		t.Errorf("test accuracy %v after resume, %v uninterrupted", resumed.Metrics["accuracy"], full.Metrics["accuracy"])
+	}
+	want := checkpointBytes(t, filepath.Join(fullDir, "checkpoints", "step-00000020"))
+	got := checkpointBytes(t, filepath.Join(dir, "checkpoints", "step-00000020"))
+	if len(got) != len(want) {
+		t.Errorf("%d variables after resume, %d uninterrupted", len(got), len(want))
+	}
+	for p, b := range want {
+		if got[p] != b {
+			t.Errorf("variable %s differs between the resumed and the uninterrupted run", p)
+		}
+	}
+	var trainSteps []int
+	for _, l := range readMetrics(t, dir) {
+		if l.Split == "train" {
+			trainSteps = append(trainSteps, l.Step)
+		}
+	}
+	if want := []int{5, 10, 15, 20}; !slices.Equal(trainSteps, want) {
+		t.Errorf("train lines after resume at steps %v, want %v", trainSteps, want)
 	}
 }
