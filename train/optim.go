@@ -1,11 +1,14 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"path"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better unqualified.
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/metric"
@@ -249,4 +252,20 @@ func stepHealthMetrics() []metric.Interface {
 		}, nil)
 	}
 	return []metric.Interface{read(metricGradNorm, graphParamGradNorm), read(metricWeightsFinite, graphParamWeightsFinite)}
+}
+
+// stepHealth says what of a step was not finite ("" if all was): the loss (the
+// weights before the step), the global gradient norm or the updated weights.
+// metrics: the train step's outputs, the health metrics at 2 and 3.
+func stepHealth(loss float64, metrics []*tensors.Tensor) string {
+	gradNorm := shapes.ConvertTo[float64](metrics[2].Value())
+	switch {
+	case math.IsNaN(loss) || math.IsInf(loss, 0):
+		return fmt.Sprintf("loss is %v", loss)
+	case math.IsNaN(gradNorm) || math.IsInf(gradNorm, 0):
+		return fmt.Sprintf("gradient norm is %v", gradNorm)
+	case shapes.ConvertTo[float64](metrics[3].Value()) != 1:
+		return "updated weights are NaN or infinite"
+	}
+	return ""
 }

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -17,7 +15,6 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	gtrain "github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/metric"
 )
 
 // Options says where and how a Task runs.
@@ -223,84 +220,6 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 	return r.finish()
 }
 
-// resumeCheckpoint loads the newest intact step checkpoint of dir into store and
-// returns its state and path. Damaged newer ones (a truncated or modified file, a
-// broken state.json) are moved aside to damaged-step-N, so that keep-N never counts
-// them and the run redoes their steps, each with a line for the log that names it,
-// what is wrong with it and the checkpoint used instead. With none intact it returns
-// a one-line error about the newest and moves nothing.
-func resumeCheckpoint(dir string, store *model.Store) (st *CheckpointState, path string, notes []string, err error) {
-	steps, err := listStepCheckpoints(dir)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	if len(steps) == 0 {
-		return nil, "", nil, fmt.Errorf("%s: no checkpoint to resume from", dir)
-	}
-	var damaged []string
-	var reasons []error
-	for i := len(steps) - 1; i >= 0 && st == nil; i-- {
-		// A failed load leaves store unchanged, so the next one starts clean.
-		if st, err = LoadCheckpoint(steps[i], store); err != nil {
-			damaged, reasons = append(damaged, steps[i]), append(reasons, err)
-			continue
-		}
-		path = steps[i]
-	}
-	if st == nil {
-		if len(steps) == 1 {
-			return nil, "", nil, reasons[0]
-		}
-		return nil, "", nil, fmt.Errorf("%w; no intact checkpoint to resume from: the %d older ones in %s are damaged too",
-			reasons[0], len(steps)-1, dir)
-	}
-	for i, d := range damaged {
-		aside := filepath.Join(dir, "damaged-"+filepath.Base(d))
-		_ = os.RemoveAll(aside) // an earlier damaged copy of the same step.
-		if err := os.Rename(d, aside); err != nil {
-			return nil, "", nil, fmt.Errorf("checkpoint %s is damaged and cannot be moved aside: %w", d, err)
-		}
-		notes = append(notes, fmt.Sprintf("checkpoint %s is damaged (%v): moved aside to %s; resuming from %s",
-			filepath.Base(d), reasons[i], filepath.Base(aside), filepath.Base(path)))
-	}
-	return st, path, notes, nil
-}
-
-// adoptMetricState moves the train metrics' running state loaded from a checkpoint
-// (moving averages: /metrics/<name>_uuid_<uuid>/...) to the scopes of this session's
-// metrics of the same names. GoMLX draws a new uuid for every Trainer, so without this
-// a resumed run would restart each moving average and carry the old state along,
-// unused. A name with the state of several earlier sessions (checkpoints saved before
-// this) is ambiguous and left alone: its average restarts.
-func adoptMetricState(store *model.Store, metrics []metric.Interface) error {
-	root := "/" + metric.Scope + "/"
-	for _, m := range metrics {
-		current := root + m.ScopeName() + "/"
-		prefix := root + model.EscapeScopeName(m.Name()+"_uuid_")
-		var paths []string
-		scopes := map[string]bool{}
-		for v := range store.IterVariables() {
-			p := v.Path()
-			if rest, ok := strings.CutPrefix(p, prefix); ok && !strings.HasPrefix(p, current) {
-				if i := strings.Index(rest, "/"); i >= 0 {
-					paths = append(paths, p)
-					scopes[prefix+rest[:i+1]] = true
-				}
-			}
-		}
-		if len(scopes) != 1 {
-			continue
-		}
-		for _, p := range paths {
-			rest := p[strings.Index(p[len(prefix):], "/")+len(prefix)+1:]
-			if err := store.MoveVariable(p, current+rest); err != nil {
-				return fmt.Errorf("metric %q: %w", m.Name(), err)
-			}
-		}
-	}
-	return nil
-}
-
 // stepError turns the loop's error into what Run returns, saving a checkpoint first
 // when the run was stopped on request.
 func (r *runner) stepError(err error) error {
@@ -382,22 +301,6 @@ func (r *runner) onStep(loop *gtrain.Loop, metrics []*tensors.Tensor) (err error
 		r.window.skipped += time.Since(t0)
 	}
 	return r.control(loop)
-}
-
-// stepHealth says what of a step was not finite ("" if all was): the loss (the
-// weights before the step), the global gradient norm or the updated weights.
-// metrics: the train step's outputs, the health metrics at 2 and 3.
-func stepHealth(loss float64, metrics []*tensors.Tensor) string {
-	gradNorm := shapes.ConvertTo[float64](metrics[2].Value())
-	switch {
-	case math.IsNaN(loss) || math.IsInf(loss, 0):
-		return fmt.Sprintf("loss is %v", loss)
-	case math.IsNaN(gradNorm) || math.IsInf(gradNorm, 0):
-		return fmt.Sprintf("gradient norm is %v", gradNorm)
-	case shapes.ConvertTo[float64](metrics[3].Value()) != 1:
-		return "updated weights are NaN or infinite"
-	}
-	return ""
 }
 
 func (r *runner) emitStep(loop *gtrain.Loop, metrics []*tensors.Tensor, now time.Time) {

@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -22,7 +20,6 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/loss"
-	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/internal/testbackend"
 )
 
@@ -186,41 +183,6 @@ func TestRunTrainsAndWritesFiles(t *testing.T) {
 	}
 }
 
-// xorDropoutTask is xorTask with dropout on the hidden layer while training, so
-// that a resume has the RNG state to restore as well.
-func xorDropoutTask(src Source) *Task {
-	task := xorTask(src)
-	task.Model = func(scope *model.Scope, _ any, inputs []*Node) []*Node {
-		h := activation.Relu(layers.DenseWithBias(scope.In("hidden"), inputs[0], 16))
-		h = layers.DropoutStatic(scope, h, 0.3)
-		return []*Node{layers.DenseWithBias(scope.In("out"), h, 2)}
-	}
-	task.TrainMetrics = []metric.Interface{metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)}
-	return task
-}
-
-// uuidInName matches the random part GoMLX puts in a metric's scope name.
-var uuidInName = regexp.MustCompile(`_uuid_[0-9a-f-]{36}`)
-
-// checkpointBytes loads the checkpoint at path and returns every variable's bytes by
-// path, metric uuids replaced by "*".
-func checkpointBytes(t *testing.T, path string) map[string]string {
-	t.Helper()
-	s := model.NewStore()
-	if _, err := LoadCheckpoint(path, s); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for p, b := range storeBytes(t, s) {
-		name := uuidInName.ReplaceAllString(p, "_uuid_*")
-		if _, dup := out[name]; dup {
-			t.Errorf("%s: two variables named %s (a metric's state left behind by an earlier session)", path, name)
-		}
-		out[name] = b
-	}
-	return out
-}
-
 // TestResumeIsExact stops a run with dropout mid-way (as SIGINT would), resumes it,
 // and compares every variable of its final checkpoint (weights, AdamW moments, step
 // counters, RNG state, the train metrics' running averages) bitwise with an
@@ -294,27 +256,6 @@ func TestResumeIsExact(t *testing.T) {
 	}
 }
 
-// metricValues reads dir/metrics.jsonl, without the fields that are timings.
-func metricValues(t *testing.T, dir string) []map[string]any {
-	t.Helper()
-	readMetrics(t, dir) // checks the required fields.
-	data, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]any
-	for line := range strings.Lines(string(data)) {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatal(err)
-		}
-		delete(m, "time_s")
-		delete(m, "img_per_s")
-		out = append(out, m)
-	}
-	return out
-}
-
 func TestDeterministic(t *testing.T) {
 	cfg := testConfig()
 	cfg.Steps, cfg.EvalEvery, cfg.CkptEvery, cfg.BestMetric = 10, 0, 0, ""
@@ -355,251 +296,5 @@ func TestNaNGuardKeepsLastGoodCheckpoint(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "results.json")); err == nil {
 		t.Error("a failed run wrote results.json")
-	}
-}
-
-// TestResumeFallsBackToIntactCheckpoint damages the newest checkpoints of a run in
-// several ways: the resume uses the newest intact one, says which it skipped and why,
-// moves them aside, and truncates metrics.jsonl to the step it resumed from.
-func TestResumeFallsBackToIntactCheckpoint(t *testing.T) {
-	pristine := t.TempDir()
-	cfg := testConfig()
-	cfg.Steps, cfg.CkptEvery, cfg.Keep, cfg.EvalEvery = 20, 5, 0, 5
-	if _, err := run(t, context.Background(), pristine, false, cfg, xorSource{batch: 32, nanAt: -1}); err != nil {
-		t.Fatal(err)
-	}
-	step := func(dir string, n int) string {
-		return filepath.Join(dir, "checkpoints", fmt.Sprintf("step-%08d", n))
-	}
-	truncate := func(dir string, n int) {
-		name := filepath.Join(step(dir, n), varsFile)
-		data, _ := os.ReadFile(name)
-		os.WriteFile(name, data[:len(data)/2], 0o644)
-	}
-	flip := func(dir string, n int) {
-		name := filepath.Join(step(dir, n), varsFile)
-		data, _ := os.ReadFile(name)
-		data[len(data)-5] ^= 0xff
-		os.WriteFile(name, data, 0o644)
-	}
-	badState := func(dir string, n int) { os.WriteFile(filepath.Join(step(dir, n), stateFile), []byte("{"), 0o644) }
-	for _, tc := range []struct {
-		name    string
-		damage  func(dir string)
-		resumed int      // the step resumed from.
-		skipped []int    // the damaged checkpoints, newest first.
-		reasons []string // why each was skipped.
-	}{
-		{"truncated vars", func(dir string) { truncate(dir, 20) }, 15, []int{20}, []string{"truncated"}},
-		{"bad hash", func(dir string) { flip(dir, 20) }, 15, []int{20}, []string{"sha256"}},
-		{"bad state.json", func(dir string) { badState(dir, 20) }, 15, []int{20}, []string{"corrupted"}},
-		{"no state.json", func(dir string) { os.Remove(filepath.Join(step(dir, 20), stateFile)) }, 15, []int{20}, []string{"no such file"}},
-		{"three damaged", func(dir string) { truncate(dir, 20); flip(dir, 15); badState(dir, 10) }, 5, []int{20, 15, 10},
-			[]string{"truncated", "sha256", "corrupted"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := os.CopyFS(dir, os.DirFS(pristine)); err != nil {
-				t.Fatal(err)
-			}
-			tc.damage(dir)
-			rec := &recorder{}
-			cfg := cfg
-			cfg.Steps = 30
-			if _, err := run(t, context.Background(), dir, true, cfg, xorSource{batch: 32, nanAt: -1}, rec); err != nil {
-				t.Fatalf("resume: %v", err)
-			}
-			var logs []string
-			for _, e := range rec.events {
-				if e.Kind == KindStart && !strings.Contains(e.Message, fmt.Sprintf("at step %d of 30 from %s", tc.resumed, step(dir, tc.resumed))) {
-					t.Errorf("start: %q, want resuming at step %d from %s", e.Message, tc.resumed, step(dir, tc.resumed))
-				}
-				if e.Kind == KindLog && strings.Contains(e.Message, " is damaged (") {
-					logs = append(logs, e.Message)
-				}
-			}
-			if len(logs) != len(tc.skipped) {
-				t.Fatalf("log lines about damaged checkpoints: %q, want one for each of %v", logs, tc.skipped)
-			}
-			for i, n := range tc.skipped {
-				aside := filepath.Join(dir, "checkpoints", fmt.Sprintf("damaged-step-%08d", n))
-				for _, want := range []string{step(dir, n) + "/", tc.reasons[i], "moved aside to " + filepath.Base(aside),
-					"resuming from " + filepath.Base(step(dir, tc.resumed))} {
-					if !strings.Contains(logs[i], want) {
-						t.Errorf("log %q does not say %q", logs[i], want)
-					}
-				}
-				if _, err := os.Stat(aside); err != nil {
-					t.Errorf("damaged checkpoint not kept aside: %v", err)
-				}
-			}
-			seen := map[string]bool{}
-			var trainSteps []int
-			for _, l := range readMetrics(t, dir) {
-				key := fmt.Sprintf("%s@%d", l.Split, l.Step)
-				if seen[key] {
-					t.Errorf("duplicate metrics line: split %s step %d", l.Split, l.Step)
-				}
-				seen[key] = true
-				if l.Split == "train" {
-					trainSteps = append(trainSteps, l.Step)
-				}
-			}
-			if want := []int{5, 10, 15, 20, 25, 30}; !slices.Equal(trainSteps, want) {
-				t.Errorf("train lines after resume at steps %v, want %v", trainSteps, want)
-			}
-			if bad := nonFiniteVariable(t, step(dir, 20)); bad != "" { // loads: step-20 was written anew.
-				t.Errorf("step-20: %s", bad)
-			}
-		})
-	}
-	t.Run("none intact", func(t *testing.T) {
-		dir := t.TempDir()
-		if err := os.CopyFS(dir, os.DirFS(pristine)); err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range []int{5, 10, 15, 20} {
-			truncate(dir, n)
-		}
-		cfg := cfg
-		cfg.Steps = 30
-		_, err := run(t, context.Background(), dir, true, cfg, xorSource{batch: 32, nanAt: -1})
-		if err == nil || !strings.Contains(err.Error(), step(dir, 20)) || !strings.Contains(err.Error(), "truncated") ||
-			!strings.Contains(err.Error(), "no intact checkpoint") || strings.Contains(err.Error(), "\n") {
-			t.Fatalf("error = %v, want one line naming %s, what is wrong with it, and that none is intact", err, step(dir, 20))
-		}
-		if _, err := os.Stat(step(dir, 20)); err != nil {
-			t.Errorf("a failed resume moved the checkpoints: %v", err)
-		}
-	})
-}
-
-// hugeSource is xorSource with the inputs of step `at` multiplied by 1e25: the loss
-// grows like |x| and stays finite, the squared gradient norm grows like x² and
-// overflows float32 (as does Adam's second moment, g²).
-type hugeSource struct {
-	xorSource
-	at int
-}
-
-func (s hugeSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, error) {
-	in, lab, err := s.xorSource.Batch(step)
-	if step == s.at {
-		x := tensors.MustCopyFlatData[float32](in[0])
-		for i := range x {
-			x[i] *= 1e25
-		}
-		in[0] = tensors.FromFlatDataAndDimensions(x, s.batch, 2)
-	}
-	return in, lab, err
-}
-
-// nonFiniteVariable returns the first float variable of the checkpoint at path that
-// holds a NaN or an infinity ("" if none).
-func nonFiniteVariable(t *testing.T, path string) string {
-	t.Helper()
-	s := model.NewStore()
-	if _, err := LoadCheckpoint(path, s); err != nil {
-		t.Fatal(err)
-	}
-	for v := range s.IterVariables() {
-		value := v.MustValue()
-		if dtype, ok := safetensorsDType[value.DType()]; ok {
-			bad := -1
-			if err := value.ConstBytes(func(b []byte) { bad = firstNonFinite(dtype, b) }); err != nil {
-				t.Fatal(err)
-			}
-			if bad >= 0 {
-				return v.Path()
-			}
-		}
-	}
-	return ""
-}
-
-// A step with a finite loss but an infinite gradient norm stops the run at that step:
-// with clipping the step would silently do nothing (every gradient scaled by 0), without
-// it Adam's second moments would become Inf and freeze the weights for good; in either
-// case the checkpoint of that step would have been saved as good.
-func TestNaNGuardChecksGradientNorm(t *testing.T) {
-	for _, clip := range []float64{1, 0} {
-		t.Run(fmt.Sprintf("clip_norm=%g", clip), func(t *testing.T) {
-			dir := t.TempDir()
-			cfg := testConfig()
-			cfg.ClipNorm, cfg.CkptEvery, cfg.Keep = clip, 5, 0
-			_, err := Run(context.Background(), xorTask(hugeSource{xorSource{batch: 32, nanAt: -1}, 9}), cfg,
-				Options{Experiment: "xor", Dir: dir, Backend: testBackend})
-			if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "gradient norm is +Inf at step 10") ||
-				!strings.Contains(err.Error(), "step-00000005") {
-				t.Fatalf("error = %v, want the gradient norm +Inf at step 10, naming the last good checkpoint step-00000005", err)
-			}
-			latest, _ := LatestCheckpoint(filepath.Join(dir, "checkpoints"))
-			if filepath.Base(latest) != "step-00000005" {
-				t.Fatalf("newest checkpoint %s, want step-00000005", latest)
-			}
-			if bad := nonFiniteVariable(t, latest); bad != "" {
-				t.Errorf("%s: variable %s is not finite", latest, bad)
-			}
-		})
-	}
-}
-
-// An update that overflows the weights with a finite loss and gradient (a learning
-// rate of 1e39, +Inf in float32) stops the run at that step, before any checkpoint.
-func TestNaNGuardChecksUpdatedWeights(t *testing.T) {
-	dir := t.TempDir()
-	cfg := testConfig()
-	cfg.LR, cfg.Warmup, cfg.CkptEvery = 1e39, 0, 1
-	_, err := run(t, context.Background(), dir, false, cfg, xorSource{batch: 32, nanAt: -1})
-	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "updated weights are NaN or infinite at step 1") {
-		t.Fatalf("error = %v, want the updated weights not finite at step 1", err)
-	}
-	if latest, _ := LatestCheckpoint(filepath.Join(dir, "checkpoints")); latest != "" {
-		t.Errorf("checkpoint %s saved from non-finite weights", latest)
-	}
-}
-
-// TestResumeFromFormat1Run resumes a run that the code before checkpoint format 2
-// stopped at step 10 (testdata/v1run: its step-10 checkpoint, in vars.bin, and its
-// metrics.jsonl, which goes on to step 20) and compares the end with a run of today's
-// code that was never interrupted.
-func TestResumeFromFormat1Run(t *testing.T) {
-	cfg := testConfig()
-	cfg.Steps = 20 // as when testdata/v1run was made.
-	src := xorSource{batch: 32, nanAt: -1}
-	fullDir := t.TempDir()
-	full, err := run(t, context.Background(), fullDir, false, cfg, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "v1run"))); err != nil {
-		t.Fatal(err)
-	}
-	resumed, err := run(t, context.Background(), dir, true, cfg, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resumed.Metrics["accuracy"] != full.Metrics["accuracy"] {
-		t.Errorf("test accuracy %v after resume, %v uninterrupted", resumed.Metrics["accuracy"], full.Metrics["accuracy"])
-	}
-	want := checkpointBytes(t, filepath.Join(fullDir, "checkpoints", "step-00000020"))
-	got := checkpointBytes(t, filepath.Join(dir, "checkpoints", "step-00000020"))
-	if len(got) != len(want) {
-		t.Errorf("%d variables after resume, %d uninterrupted", len(got), len(want))
-	}
-	for p, b := range want {
-		if got[p] != b {
-			t.Errorf("variable %s differs between the resumed and the uninterrupted run", p)
-		}
-	}
-	var trainSteps []int
-	for _, l := range readMetrics(t, dir) {
-		if l.Split == "train" {
-			trainSteps = append(trainSteps, l.Step)
-		}
-	}
-	if want := []int{5, 10, 15, 20}; !slices.Equal(trainSteps, want) {
-		t.Errorf("train lines after resume at steps %v, want %v", trainSteps, want)
 	}
 }
