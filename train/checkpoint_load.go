@@ -2,6 +2,7 @@ package train
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -178,7 +179,7 @@ func stageVars(name string, st *CheckpointState) (staged []stagedVar, err error)
 	if len(tensorInfos) != len(st.Trainable) {
 		return fail("corrupted: %d tensors, state.json lists %d variables", len(tensorInfos), len(st.Trainable))
 	}
-	slices.SortFunc(tensorInfos, func(a, b safetensors.TensorInfo) int { return int(a.Begin - b.Begin) })
+	slices.SortFunc(tensorInfos, func(a, b safetensors.TensorInfo) int { return cmp.Compare(a.Begin, b.Begin) })
 
 	h := sha256.New()
 	r := io.TeeReader(bufio.NewReaderSize(f, 1<<20), h)
