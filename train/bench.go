@@ -42,7 +42,9 @@ func Bench(task *Task, cfg Config, backend compute.Backend, warmup, steps int) (
 	if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, err
 	}
-	trainer := gtrain.NewTrainer(backend, store, task.Model, task.Loss, cfg.optimizer(), task.TrainMetrics, nil)
+	// The step Run takes: with the NaN guard's metrics.
+	trainer := gtrain.NewTrainer(backend, store, task.Model, task.Loss, cfg.optimizer(),
+		append(stepHealthMetrics(), task.TrainMetrics...), nil)
 	res := &BenchResult{Batch: task.Data.BatchSize()}
 	var peak uint64
 	var cpu []float64

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,32 +10,37 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/rundir"
+	"github.com/mmdna/mmdna/weights/safetensors"
 )
 
 // Checkpoints are directories under RUN/checkpoints:
 //
-//	step-00000100/state.json   step, wall time, best metric, params, variable index, data hash
-//	step-00000100/vars.bin     raw little-endian tensor bytes, concatenated
-//	best/                      a copy of the checkpoint with the best evaluation metric
+//	step-00000100/vars.safetensors  every variable of the store (weights, optimizer moments,
+//	                                step counters, RNG state) as a tensor named by its store
+//	                                path ("/hidden/weights", "/#rngState"), readable by numpy
+//	                                or PyTorch with nothing of mmdna
+//	step-00000100/state.json        format, step, wall time, best metric, params, trainable
+//	                                flags, and the sha256 and size of vars.safetensors
+//	best/                           a copy of the checkpoint with the best evaluation metric
 //
 // A checkpoint is written into a temporary directory, synced, and renamed into place,
 // so a crash mid-write (even SIGKILL) leaves the previous checkpoints untouched and at
-// most a ".tmp-*" directory that the next save removes. The data hash in state.json
-// makes a corrupted or truncated vars.bin a clear error instead of silent garbage.
+// most a ".tmp-*" directory that the next save removes. The hash in state.json makes a
+// corrupted or truncated vars.safetensors a clear error instead of silent garbage.
+// Checkpoints of format 1 (vars.bin, see checkpoint_v1.go) still load.
 
 const (
-	checkpointFormat = "mmdna-checkpoint/1"
+	checkpointFormat = "mmdna-checkpoint/2"
 	stateFile        = "state.json"
-	varsFile         = "vars.bin"
+	varsFile         = "vars.safetensors"
 	stepPrefix       = "step-"
 	bestDir          = "best"
 	tmpPrefix        = ".tmp-"
@@ -49,24 +55,17 @@ type CheckpointState struct {
 	Best *BestMetric `json:"best,omitempty"`
 	// Params are the run's hyperparameters, for the record: config.json in the run
 	// directory is what a resume reads.
-	Params    map[string]any `json:"params,omitempty"`
-	Variables []savedVar     `json:"variables"`
-	DataHash  string         `json:"data_sha256"`
-	DataBytes int64          `json:"data_bytes"`
+	Params map[string]any `json:"params,omitempty"`
+	// Trainable maps the store path of every variable in vars.safetensors to its
+	// trainable flag (safetensors has no place for it).
+	Trainable map[string]bool `json:"trainable"`
+	VarsHash  string          `json:"vars_sha256"` // of the whole vars.safetensors file.
+	VarsBytes int64           `json:"vars_bytes"`
 }
 
 // BestMetric records the best value of the tracked evaluation metric (results.json
 // holds it too, hence its home in package rundir).
 type BestMetric = rundir.BestMetric
-
-type savedVar struct {
-	Path      string `json:"path"`
-	DType     string `json:"dtype"`
-	Dims      []int  `json:"dims"`
-	Offset    int64  `json:"offset"`
-	Length    int64  `json:"length"`
-	Trainable bool   `json:"trainable"`
-}
 
 // SaveCheckpoint writes the store's variables and state into dir/step-NNNNNNNN
 // atomically and returns the final path. Older step checkpoints beyond keep
@@ -108,7 +107,7 @@ func writeCheckpointDir(dir, final string, store *model.Store, st CheckpointStat
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	defer os.RemoveAll(tmp) // no-op once renamed.
-	if err := writeCheckpointFiles(tmp, store, st); err != nil {
+	if err := writeCheckpointFiles(tmp, final, store, st); err != nil {
 		return err
 	}
 	// Replace an existing directory of the same name (a re-save at the same step, or best/)
@@ -130,45 +129,93 @@ func writeCheckpointDir(dir, final string, store *model.Store, st CheckpointStat
 	return nil
 }
 
-func writeCheckpointFiles(tmp string, store *model.Store, st CheckpointState) error {
+// writeCheckpointFiles writes vars.safetensors into tmp, streaming each variable's
+// bytes from its tensor (no copy of the store is made), then state.json with the
+// file's hash. Errors name the file by its final path.
+func writeCheckpointFiles(tmp, final string, store *model.Store, st CheckpointState) error {
+	name := filepath.Join(final, varsFile)
 	f, err := os.Create(filepath.Join(tmp, varsFile))
 	if err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+		return fmt.Errorf("checkpoint: %w", unwrapPathErr(err))
 	}
 	defer f.Close()
-	h := sha256.New()
-	w := io.MultiWriter(f, h)
 	st.Format = checkpointFormat
-	st.Variables = st.Variables[:0]
-	var offset int64
+	st.Trainable = map[string]bool{}
+	var entries []safetensors.Entry
 	for v := range store.IterVariables() {
 		value, err := v.Value()
 		if err != nil {
 			return fmt.Errorf("checkpoint: reading variable %s: %w", v.Path(), err)
 		}
-		var n int
-		var werr error
-		if err := value.ConstBytes(func(data []byte) { n, werr = w.Write(data) }); err != nil {
-			return fmt.Errorf("checkpoint: reading variable %s: %w", v.Path(), err)
+		e, err := variableEntry(v.Path(), value)
+		if err == nil && v.Trainable {
+			err = checkFinite(v.Path(), value)
 		}
-		if werr != nil {
-			return fmt.Errorf("checkpoint: writing %s: %w", f.Name(), werr)
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: %w", name, err)
 		}
-		shape := value.Shape()
-		st.Variables = append(st.Variables, savedVar{Path: v.Path(), DType: shape.DType.String(),
-			Dims: shape.Dimensions, Offset: offset, Length: int64(n), Trainable: v.Trainable})
-		offset += int64(n)
+		entries = append(entries, e)
+		st.Trainable[v.Path()] = v.Trainable
 	}
-	st.DataHash = hex.EncodeToString(h.Sum(nil))
-	st.DataBytes = offset
+	h := sha256.New()
+	counted := &byteCounter{}
+	w := bufio.NewWriterSize(io.MultiWriter(f, h, counted), 1<<20)
+	meta := map[string]string{"format": checkpointFormat, "step": strconv.Itoa(st.Step)}
+	if err := safetensors.Encode(w, entries, meta); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", name, err)
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", name, err)
+	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+		return fmt.Errorf("checkpoint %s: %w", name, err)
 	}
+	st.VarsHash = hex.EncodeToString(h.Sum(nil))
+	st.VarsBytes = counted.n
 	data, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("checkpoint: encoding state: %w", err)
 	}
 	return writeFileSync(filepath.Join(tmp, stateFile), data)
+}
+
+// variableEntry returns the safetensors entry that streams value's bytes.
+func variableEntry(path string, value *tensors.Tensor) (safetensors.Entry, error) {
+	shape := value.Shape()
+	dtype, ok := safetensorsDType[shape.DType]
+	if !ok {
+		return safetensors.Entry{}, fmt.Errorf("variable %s has dtype %s, which safetensors cannot hold", path, shape.DType)
+	}
+	return safetensors.Entry{Name: path, DType: dtype, Shape: slices.Clone(shape.Dimensions), WriteTo: func(w io.Writer) error {
+		var werr error
+		if err := value.ConstBytes(func(data []byte) { _, werr = w.Write(data) }); err != nil {
+			return err
+		}
+		return werr
+	}}, nil
+}
+
+// checkFinite returns an error wrapping ErrNonFinite if value (a weight) holds a NaN or
+// an infinity: a checkpoint is only ever saved from weights good to resume from.
+func checkFinite(path string, value *tensors.Tensor) error {
+	dtype := safetensorsDType[value.Shape().DType]
+	i := -1
+	if err := value.ConstBytes(func(data []byte) { i = firstNonFinite(dtype, data) }); err != nil {
+		return fmt.Errorf("variable %s: %w", path, err)
+	}
+	if i >= 0 {
+		return fmt.Errorf("variable %s: element %d is NaN or infinite: %w", path, i, ErrNonFinite)
+	}
+	return nil
+}
+
+// byteCounter counts the bytes written through it.
+type byteCounter struct{ n int64 }
+
+// Write implements io.Writer.
+func (c *byteCounter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
 }
 
 // LatestCheckpoint returns the newest step checkpoint in dir, or "" if there is none.
@@ -211,89 +258,6 @@ func listStepCheckpoints(dir string) ([]string, error) {
 		paths[i] = s.path
 	}
 	return paths, nil
-}
-
-// ReadCheckpointState reads and validates path/state.json without loading the data.
-func ReadCheckpointState(path string) (*CheckpointState, error) {
-	name := filepath.Join(path, stateFile)
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", name, unwrapPathErr(err))
-	}
-	var st CheckpointState
-	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: corrupted: %v", name, err)
-	}
-	if st.Format != checkpointFormat {
-		return nil, fmt.Errorf("checkpoint %s: format %q, want %q", name, st.Format, checkpointFormat)
-	}
-	var end int64
-	for _, v := range st.Variables {
-		if v.Offset != end || v.Length < 0 {
-			return nil, fmt.Errorf("checkpoint %s: corrupted: variable %s at offset %d, want %d", name, v.Path, v.Offset, end)
-		}
-		end += v.Length
-	}
-	if end != st.DataBytes {
-		return nil, fmt.Errorf("checkpoint %s: corrupted: variables cover %d bytes, data has %d", name, end, st.DataBytes)
-	}
-	return &st, nil
-}
-
-// LoadCheckpoint reads the checkpoint at path into store (creating variables that do
-// not exist yet, overwriting those that do) and returns its state. Any damage (a
-// truncated or modified vars.bin, a broken state.json) is a one-line error naming the
-// file; the store is left unchanged in that case.
-func LoadCheckpoint(path string, store *model.Store) (*CheckpointState, error) {
-	st, err := ReadCheckpointState(path)
-	if err != nil {
-		return nil, err
-	}
-	name := filepath.Join(path, varsFile)
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", name, unwrapPathErr(err))
-	}
-	if int64(len(data)) != st.DataBytes {
-		return nil, fmt.Errorf("checkpoint %s: truncated: %d bytes, want %d", name, len(data), st.DataBytes)
-	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != st.DataHash {
-		return nil, fmt.Errorf("checkpoint %s: corrupted: sha256 does not match state.json", name)
-	}
-	values := make([]*tensors.Tensor, len(st.Variables))
-	for i, v := range st.Variables {
-		dtype, err := dtypes.DTypeString(v.DType)
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint %s: variable %s: unknown dtype %q", name, v.Path, v.DType)
-		}
-		t := tensors.FromShape(shapes.Make(dtype, v.Dims...))
-		if int64(t.Shape().Memory()) != v.Length {
-			return nil, fmt.Errorf("checkpoint %s: variable %s: %d bytes for shape %s", name, v.Path, v.Length, t.Shape())
-		}
-		if err := t.MutableBytes(func(b []byte) { copy(b, data[v.Offset:v.Offset+v.Length]) }); err != nil {
-			return nil, fmt.Errorf("checkpoint %s: variable %s: %w", name, v.Path, err)
-		}
-		values[i] = t
-	}
-	for i, v := range st.Variables {
-		if existing := store.GetVariable(v.Path); existing != nil {
-			if !existing.Shape().Equal(values[i].Shape()) {
-				return nil, fmt.Errorf("checkpoint %s: variable %s has shape %s, the model wants %s",
-					name, v.Path, values[i].Shape(), existing.Shape())
-			}
-			if err := existing.SetValue(values[i]); err != nil {
-				return nil, fmt.Errorf("checkpoint %s: variable %s: %w", name, v.Path, err)
-			}
-			continue
-		}
-		created, err := store.CreateVariable(v.Path, values[i])
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint %s: variable %s: %w", name, v.Path, err)
-		}
-		created.SetTrainable(v.Trainable)
-	}
-	return st, nil
 }
 
 // removeStaleTemps deletes temporary directories left by a crash mid-save.

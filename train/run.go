@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -40,9 +39,10 @@ type Results = rundir.Results
 // checkpoint and can be resumed.
 var ErrStopped = errors.New("training stopped")
 
-// ErrNonFinite matches (errors.Is) the error of a run stopped by the NaN guard: the
-// loss became NaN or infinite; the last good checkpoint is kept.
-var ErrNonFinite = errors.New("loss is not finite")
+// ErrNonFinite matches (errors.Is) the error of a run stopped by the NaN guard (the
+// loss, the gradients' global norm or the updated weights became NaN or infinite; the
+// last good checkpoint is kept), and of a checkpoint refused for non-finite weights.
+var ErrNonFinite = errors.New("NaN or infinite values in training")
 
 // Run trains task with cfg in opt.Dir, emitting events to opt.Sinks. When ctx is
 // cancelled it finishes the current step, saves a checkpoint and returns ErrStopped.
@@ -168,28 +168,29 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 		return nil, err
 	}
 	resumeStep := -1
+	var skipped []string // log lines about damaged checkpoints, emitted once the run has started.
 	if r.opt.Resume {
-		latest, err := LatestCheckpoint(r.ckptDir)
+		st, path, notes, err := resumeCheckpoint(r.ckptDir, r.store)
 		if err != nil {
 			return nil, err
 		}
-		if latest == "" {
-			return nil, fmt.Errorf("%s: no checkpoint to resume from", r.ckptDir)
-		}
-		st, err := LoadCheckpoint(latest, r.store)
-		if err != nil {
-			return nil, err
-		}
-		r.step, r.prevWallS, r.best, r.lastCkpt, r.lastEval = st.Step, st.WallS, st.Best, latest, st.Step
-		resumeStep = st.Step
+		r.step, r.prevWallS, r.best, r.lastCkpt, r.lastEval = st.Step, st.WallS, st.Best, path, st.Step
+		resumeStep, skipped = st.Step, notes
 	}
 	var err error
 	if r.metrics, err = rundir.OpenMetrics(r.opt.Dir, resumeStep); err != nil {
 		return nil, fmt.Errorf("run directory %s: %w", r.opt.Dir, unwrapPathErr(err))
 	}
 	r.startTime = time.Now()
+	// Metrics 0 and 1 are GoMLX's batch loss and its moving average, 2 and 3 the
+	// step's health (stepHealthMetrics), then the task's.
 	trainer := gtrain.NewTrainer(r.opt.Backend, r.store, r.task.Model, r.task.Loss, r.cfg.optimizer(),
-		r.task.TrainMetrics, nil)
+		append(stepHealthMetrics(), r.task.TrainMetrics...), nil)
+	if r.opt.Resume {
+		if err := adoptMetricState(r.store, trainer.TrainMetrics()); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.lastCkpt, err)
+		}
+	}
 	loop := gtrain.NewLoop(trainer)
 	if loop.LoopStep != r.step {
 		return nil, fmt.Errorf("%s: global step %d does not match the checkpoint's step %d", r.lastCkpt, loop.LoopStep, r.step)
@@ -199,6 +200,9 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 		what = fmt.Sprintf("resuming %s at step %d of %d from %s", r.opt.Experiment, r.step, r.cfg.Steps, r.lastCkpt)
 	}
 	r.emit(Event{Kind: KindStart, Message: what, Path: r.opt.Dir})
+	for _, note := range skipped {
+		r.logf("%s", note)
+	}
 
 	if r.step >= r.cfg.Steps {
 		if res, err := rundir.ReadResults(r.opt.Dir); err == nil {
@@ -237,8 +241,8 @@ func (r *runner) stepError(err error) error {
 }
 
 type nanError struct {
+	what     string // "loss is NaN", "gradient norm is +Inf", ...
 	step     int
-	loss     float64
 	lastCkpt string
 }
 
@@ -250,12 +254,12 @@ func (e *nanError) Error() string {
 	if e.lastCkpt != "" {
 		where = "last good checkpoint: " + e.lastCkpt
 	}
-	return fmt.Sprintf("loss is %v at step %d, training stopped (%s); lower lr or raise warmup", e.loss, e.step, where)
+	return fmt.Sprintf("%s at step %d, training stopped (%s); lower lr or raise warmup", e.what, e.step, where)
 }
 
 // onStep runs after every training step: NaN guard, progress, evaluation,
 // checkpoints and UI commands, in that order, so a checkpoint is never taken from a
-// step whose loss was not finite.
+// step whose loss, gradient norm or updated weights were not finite.
 func (r *runner) onStep(loop *gtrain.Loop, metrics []*tensors.Tensor) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -266,8 +270,8 @@ func (r *runner) onStep(loop *gtrain.Loop, metrics []*tensors.Tensor) (err error
 	r.step = loop.LoopStep + 1
 	r.sessionStep++
 	loss := shapes.ConvertTo[float64](metrics[0].Value())
-	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return &nanError{step: r.step, loss: loss, lastCkpt: r.lastCkpt}
+	if what := stepHealth(loss, metrics); what != "" {
+		return &nanError{what: what, step: r.step, lastCkpt: r.lastCkpt}
 	}
 	if r.sessionStep == 1 {
 		// The first step of a session includes graph compilation: time from here,
@@ -309,7 +313,8 @@ func (r *runner) emitStep(loop *gtrain.Loop, metrics []*tensors.Tensor, now time
 		rundir.ImgPerS: float64(r.task.Data.BatchSize()) / perStep,
 	}
 	for i, mi := range loop.Trainer.TrainMetrics() {
-		if i >= 2 && i < len(metrics) { // 0, 1: the batch loss and its moving average.
+		// 0, 1: the batch loss and its moving average; the weights' finiteness is always 1 here.
+		if i >= 2 && i < len(metrics) && mi.ShortName() != metricWeightsFinite {
 			m[mi.ShortName()] = shapes.ConvertTo[float64](metrics[i].Value())
 		}
 	}

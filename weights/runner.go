@@ -39,7 +39,7 @@ func (r *Runner) ForImages(n int, load func(i int) (image.Image, error), fn Imag
 	emit func(i int, row []float32) error) error {
 	side, channels := r.M.ImageShape()
 	batch := min(r.Batch, n)
-	exec, err := model.NewExec(r.Backend, r.M.Store, fn)
+	exec, err := model.NewExec(r.Backend, r.M.Store, func(scope *model.Scope, images *Node) *Node { return fn(scope, images) })
 	if err != nil {
 		return err
 	}
@@ -158,8 +158,8 @@ func ZeroShotLogits(scale float64, image []float32, labels [][]float32) []float6
 	return logits
 }
 
-// Softmax returns the softmax of logits, in float64.
-func Softmax(logits []float64) []float64 {
+// Probabilities returns the softmax of logits, in float64.
+func Probabilities(logits []float64) []float64 {
 	m := math.Inf(-1)
 	for _, v := range logits {
 		m = math.Max(m, v)

@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/weights"
 )
 
 // classifyResult is one line of `infer classify -json`.
@@ -55,8 +55,8 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		logits, _ := s.m.Logits(scope, x) // a classifier: checked above.
 		return logits
 	}
-	return s.forImages(images, fn, func(i int, logits []float32) error {
-		probs := softmax(float64s(logits))
+	return s.forImages(images, stderr, fn, func(i int, logits []float32) error {
+		probs := weights.Probabilities(float64s(logits))
 		res := classifyResult{Image: images[i], Logits: logits, Top: top(probs, s.m.Labels, *topk)}
 		return printResult(stdout, c.json, res, func() string {
 			parts := make([]string, len(res.Top))
@@ -66,24 +66,6 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 			return fmt.Sprintf("%s: %s", res.Image, strings.Join(parts, ", "))
 		})
 	})
-}
-
-// softmax of logits, in float64.
-func softmax(logits []float64) []float64 {
-	m := math.Inf(-1)
-	for _, v := range logits {
-		m = math.Max(m, v)
-	}
-	out := make([]float64, len(logits))
-	var sum float64
-	for i, v := range logits {
-		out[i] = math.Exp(v - m)
-		sum += out[i]
-	}
-	for i := range out {
-		out[i] /= sum
-	}
-	return out
 }
 
 // top returns the k most probable classes, most probable first (ties by index).

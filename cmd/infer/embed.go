@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
-	"github.com/gomlx/gomlx/ml/model"
 )
 
 type textList []string
@@ -60,7 +57,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) error {
 	if len(images) == 0 {
 		return nil
 	}
-	return s.forImages(images, func(scope *model.Scope, x *Node) *Node { return s.m.ImageEmbeddings(scope, x) },
+	return s.forImages(images, stderr, s.m.ImageEmbeddings,
 		func(i int, row []float32) error {
 			res := embedResult{Image: images[i], Embedding: row}
 			return printResult(stdout, c.json, res, func() string { return textLine(images[i], row) })

@@ -188,7 +188,6 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-
 // TestZeroShotMatchesPyTorch: an OpenAI-layout CLIP with random weights (OpenAI's
 // vocabulary, so the embedded tokenizer serves) gives PyTorch's zero-shot logits through
 // `infer zeroshot -json`, its images preprocessed by OpenAI's _transform (torchvision on

@@ -2,26 +2,19 @@ package main
 
 import (
 	"fmt"
+	"image"
 	"io"
 	"time"
 
-	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
-	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/backend"
 	"github.com/mmdna/mmdna/imageproc"
 	"github.com/mmdna/mmdna/weights"
 )
 
-// session is a loaded model on a backend.
+// session is a loaded model with its runner.
 type session struct {
-	m       *weights.Model
-	backend compute.Backend
-	batch   int
-	stderr  io.Writer
+	m *weights.Model
+	r *weights.Runner
 }
 
 func open(c common, stderr io.Writer) (*session, error) {
@@ -33,7 +26,7 @@ func open(c common, stderr io.Writer) (*session, error) {
 	if err != nil {
 		return nil, badInput{err}
 	}
-	return &session{m: m, backend: b, batch: c.batch, stderr: stderr}, nil
+	return &session{m: m, r: m.NewRunner(b, c.batch)}, nil
 }
 
 // checkImages reads every image's header before any is run, so a bad file stops the
@@ -47,90 +40,29 @@ func checkImages(paths []string) error {
 	return nil
 }
 
-// forImages runs fn (images [batch, H, W, C] -> one output [batch, ...]) over paths
-// in batches of s.batch, the last one padded so that one compiled graph serves all,
-// and calls emit with each image's output row. Progress goes to stderr when there is
-// more than one batch.
-func (s *session) forImages(paths []string, fn func(scope *model.Scope, images *Node) *Node,
-	emit func(i int, row []float32) error) error {
-	side, channels := s.m.ImageShape()
-	batch := min(s.batch, len(paths))
-	exec, err := model.NewExec(s.backend, s.m.Store, fn)
-	if err != nil {
-		return err
-	}
-	defer exec.Finalize()
-	per := side * side * channels
+// forImages runs fn over the image files in batches and calls emit with each image's
+// output row. Progress goes to stderr when there is more than one batch.
+func (s *session) forImages(paths []string, stderr io.Writer, fn weights.ImageGraph, emit func(i int, row []float32) error) error {
 	start := time.Now()
-	for b := 0; b < len(paths); b += batch {
-		n := min(batch, len(paths)-b)
-		x := tensors.FromShape(shapes.Make(dtypes.Float32, batch, side, side, channels))
-		var inputErr error
-		x.MustMutableFlatData(func(flat any) {
-			data := flat.([]float32)
-			for i := range n {
-				img, err := imageproc.Decode(paths[b+i])
-				if err != nil {
-					inputErr = badInput{err}
-					return
-				}
-				pix, err := s.m.ImageInput(img)
-				if err != nil {
-					inputErr = badInput{fmt.Errorf("%s: %w", paths[b+i], err)}
-					return
-				}
-				copy(data[i*per:], pix)
-			}
-		})
-		if inputErr != nil {
-			return inputErr
-		}
-		out, err := exec.Exec(x)
-		if err != nil {
-			return err
-		}
-		flat := tensors.MustCopyFlatData[float32](out[0])
-		width := len(flat) / batch
-		for i := range n {
-			if err := emit(b+i, flat[i*width:(i+1)*width]); err != nil {
-				return err
-			}
-		}
-		out[0].FinalizeAll()
-		if len(paths) > batch {
-			done := b + n
-			fmt.Fprintf(s.stderr, "infer: %d/%d images, %.1f images/s\n", done, len(paths),
-				float64(done)/time.Since(start).Seconds())
+	if len(paths) > s.r.Batch {
+		s.r.Progress = func(done, total int) {
+			fmt.Fprintf(stderr, "infer: %d/%d images, %.1f images/s\n", done, total, float64(done)/time.Since(start).Seconds())
 		}
 	}
-	return nil
+	load := func(i int) (image.Image, error) {
+		img, err := imageproc.Decode(paths[i])
+		if err != nil {
+			return nil, badInput{err}
+		}
+		return img, nil
+	}
+	return s.r.ForImages(len(paths), load, fn, emit)
 }
 
-// textEmbeddings runs the text tower over texts: [len(texts)][dim].
+// textEmbeddings runs a CLIP's text tower over texts.
 func (s *session) textEmbeddings(texts []string) ([][]float32, error) {
-	if s.m.Kind != weights.KindCLIP || s.m.Tokenizer == nil {
-		return nil, bad("-model %s: no text tower: a %s model", s.m.Dir, s.m.Kind)
+	if _, err := s.m.Encoder(); err != nil {
+		return nil, badInput{err}
 	}
-	ids, mask := s.m.Tokenizer.EncodeBatch(texts)
-	length := len(ids) / len(texts)
-	exec, err := model.NewExec(s.backend, s.m.Store, func(scope *model.Scope, ids, mask *Node) *Node {
-		e, _ := s.m.TextEmbeddings(scope, ids, mask) // a CLIP: checked above.
-		return e
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer exec.Finalize()
-	out, err := exec.Exec(tensors.FromFlatDataAndDimensions(ids, len(texts), length),
-		tensors.FromFlatDataAndDimensions(mask, len(texts), length))
-	if err != nil {
-		return nil, err
-	}
-	flat := tensors.MustCopyFlatData[float32](out[0])
-	dim := len(flat) / len(texts)
-	rows := make([][]float32, len(texts))
-	for i := range rows {
-		rows[i] = flat[i*dim : (i+1)*dim]
-	}
-	return rows, nil
+	return s.r.TextEmbeddings(texts)
 }

@@ -6,8 +6,6 @@ import (
 	"io"
 	"strings"
 
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/weights"
 )
 
@@ -66,25 +64,16 @@ func runZeroShot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return s.forImages(images, func(scope *model.Scope, x *Node) *Node { return s.m.ImageEmbeddings(scope, x) },
-		func(i int, img []float32) error {
-			// CLIP's logits: scale times the cosine similarity of unit vectors.
-			logits := make([]float64, len(labels))
-			for j, t := range text {
-				var dot float64
-				for k := range img {
-					dot += float64(img[k]) * float64(t[k])
-				}
-				logits[j] = scale * dot
+	return s.forImages(images, stderr, s.m.ImageEmbeddings, func(i int, img []float32) error {
+		logits := weights.ZeroShotLogits(scale, img, text)
+		res := zeroShotResult{Image: images[i], Labels: labels, Logits: logits, Probs: weights.Probabilities(logits)}
+		return printResult(stdout, c.json, res, func() string {
+			ranked := top(res.Probs, labels, len(labels))
+			parts := make([]string, len(ranked))
+			for j, r := range ranked {
+				parts[j] = fmt.Sprintf("%s %.3f", r.Label, r.Prob)
 			}
-			res := zeroShotResult{Image: images[i], Labels: labels, Logits: logits, Probs: softmax(logits)}
-			return printResult(stdout, c.json, res, func() string {
-				ranked := top(res.Probs, labels, len(labels))
-				parts := make([]string, len(ranked))
-				for j, r := range ranked {
-					parts[j] = fmt.Sprintf("%s %.3f", r.Label, r.Prob)
-				}
-				return fmt.Sprintf("%s: %s", res.Image, strings.Join(parts, ", "))
-			})
+			return fmt.Sprintf("%s: %s", res.Image, strings.Join(parts, ", "))
 		})
+	})
 }
