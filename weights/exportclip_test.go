@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/mmdna/mmdna/imageproc"
+	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/models/clip"
+	"github.com/mmdna/mmdna/models/vit"
 )
 
 // TestExportCLIPRoundTrip exports an OpenAI-layout CLIP as Hugging Face's CLIPModel and
@@ -65,5 +67,39 @@ func TestExportCLIPMisfits(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v: want it to say %q", err, want)
 		}
+	}
+}
+
+// TestRandomExportLoad: a random CLIP and ViT export, load back and give the same
+// outputs; Random is seeded.
+func TestRandomExportLoad(t *testing.T) {
+	b := testbackend.Go()
+	cfg, err := clip.Preset("tiny", 16, 3, 49408, 77)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = clipArch(cfg.ViT, cfg.Text, cfg.EmbedDim)
+	cfg.ViT.Pool = vit.PoolCLS
+	m, err := Random(b, Spec{Kind: KindCLIP, CLIP: cfg}, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := Random(b, Spec{Kind: KindCLIP, CLIP: cfg}, nil, 1)
+	images := randomImages(2, 16, 6)
+	ids, mask := clipTexts(2, 77, 49408, 1)
+	first, second := runCLIP(t, m, images, ids, mask), runCLIP(t, again, images, ids, mask)
+	if e := maxRelErr(first[0], toF64(second[0])); e != 0 {
+		t.Errorf("two Random models of one seed differ: %.2g", e)
+	}
+	dir := t.TempDir()
+	if _, err := Export(m, dir); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := maxRelErr(runCLIP(t, back, images, ids, mask)[0], toF64(first[0])); e > 1e-6 {
+		t.Errorf("exported random CLIP: logits differ by %.2g", e)
 	}
 }

@@ -247,4 +247,5 @@ def case(a):
             "text_features": txt_feat.flatten().tolist(), "resized_image_embeds": resized}
 
 
-print(json.dumps([case(a) for a in json.load(sys.stdin)]))
+if __name__ == "__main__":
+    print(json.dumps([case(a) for a in json.load(sys.stdin)]))
