@@ -30,7 +30,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
@@ -132,7 +132,7 @@ func clipShapesEval(ev *train.Evaluation, cfg clip.Config, d *PairData, template
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	w, err := clip.ZeroShotClassifier(mshapes.ClassNames(), templates, enc.texts)
+	w, err := clip.ZeroShotClassifier(shapeworld.ClassNames(), templates, enc.texts)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -206,8 +206,8 @@ func (z *shapesZeroShot) accuracy(keep func(i int) bool, strict bool) (acc1, acc
 
 // perClass gives, for each held-out class, its images, top-1 accuracy and the classes
 // its images were taken for most often.
-func (z *shapesZeroShot) perClass(w *mshapes.World) map[string]any {
-	names := mshapes.ClassNames()
+func (z *shapesZeroShot) perClass(w *shapeworld.World) map[string]any {
+	names := shapeworld.ClassNames()
 	pred := clip.Predict(z.Scores, z.allowed)
 	out := map[string]any{}
 	for _, c := range w.HeldOutClasses {
@@ -251,7 +251,7 @@ func clipShapesReport(ev *train.Evaluation, s *clipEvalSet, z *shapesZeroShot, b
 	}
 	ev.Log("wrote %s", path)
 	if len(heldOut) > 0 {
-		names := mshapes.ClassNames()
+		names := shapeworld.ClassNames()
 		pred := clip.Predict(z.Scores, z.allowed)
 		cells := make([]viz.Cell, 0, len(heldOut))
 		for _, i := range heldOut {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 )
 
 // The chapter's evaluation (section 10.4): one image the model never saw, five
@@ -114,8 +114,8 @@ func chapterProbe(sp *PairSplit) (captionProbe, error) {
 	}
 	main := sp.Scenes[target].Objects[0]
 	var distractors []string
-	usedColour := map[mshapes.Colour]bool{main.Colour: true}
-	usedShape := map[mshapes.Shape]bool{main.Shape: true}
+	usedColour := map[shapeworld.Colour]bool{main.Colour: true}
+	usedShape := map[shapeworld.Shape]bool{main.Shape: true}
 	for j := range sp.N {
 		if len(distractors) == 4 {
 			break

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/rundir"
 )
 
@@ -44,9 +44,9 @@ func TestJudgeProbe(t *testing.T) {
 // smallShapesSplit is a generated test split of n images.
 func smallShapesSplit(t *testing.T, n int) *PairSplit {
 	t.Helper()
-	cfg := mshapes.DefaultConfig()
+	cfg := shapeworld.DefaultConfig()
 	cfg.Train, cfg.Val, cfg.Test, cfg.Size = 10, 10, n, 16
-	w, err := mshapes.Generate(cfg)
+	w, err := shapeworld.Generate(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func classesNamed(t *testing.T, caption string) []int {
 	var out []int
 	words := strings.Fields(caption)
 	for i := 0; i+1 < len(words); i++ {
-		if c, err := mshapes.ParseClass(words[i] + " " + words[i+1]); err == nil {
+		if c, err := shapeworld.ParseClass(words[i] + " " + words[i+1]); err == nil {
 			out = append(out, c)
 		}
 	}
@@ -101,7 +101,7 @@ func TestProbesAreUnambiguous(t *testing.T) {
 			}
 			main := classesNamed(t, c)[0] // every caption names the main object first.
 			if present[main] || named[main] {
-				t.Fatalf("probe %d: distractor %q names %s, in the image or in another distractor", k, c, mshapes.ClassNames()[main])
+				t.Fatalf("probe %d: distractor %q names %s, in the image or in another distractor", k, c, shapeworld.ClassNames()[main])
 			}
 			named[main] = true
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/mmdna/mmdna/datasets"
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/datasets/text"
 )
 
@@ -45,8 +45,8 @@ func (e matchExample) Label() float32 {
 }
 
 var (
-	colourWords = wordIndex(mshapes.ColourNames[:])
-	shapeWords  = wordIndex(mshapes.ShapeNames[:])
+	colourWords = wordIndex(shapeworld.ColourNames[:])
+	shapeWords  = wordIndex(shapeworld.ShapeNames[:])
 )
 
 func wordIndex(words []string) map[string]int {
@@ -60,7 +60,7 @@ func wordIndex(words []string) map[string]int {
 // swapAttribute replaces the colour or the shape of one "colour shape" pair of caption
 // so that the pair it names is none of the scene's objects and not forbidden (held-out
 // pairs, in training). It reports false when the caption has no such pair.
-func swapAttribute(rng *rand.Rand, caption string, sc mshapes.Scene, forbidden func(class int) bool) (string, bool) {
+func swapAttribute(rng *rand.Rand, caption string, sc shapeworld.Scene, forbidden func(class int) bool) (string, bool) {
 	words := strings.Split(caption, " ")
 	bare := make([]string, len(words))
 	for i, w := range words {
@@ -84,23 +84,23 @@ func swapAttribute(rng *rand.Rand, caption string, sc mshapes.Scene, forbidden f
 		type option struct{ colour, shape int }
 		var opts []option
 		if rng.IntN(2) == 0 { // swap the colour or the shape, with equal chance, when both can be.
-			for k := range mshapes.NumColours {
+			for k := range shapeworld.NumColours {
 				opts = append(opts, option{k, s})
 			}
 		} else {
-			for k := range mshapes.NumShapes {
+			for k := range shapeworld.NumShapes {
 				opts = append(opts, option{c, k})
 			}
 		}
 		rng.Shuffle(len(opts), func(a, b int) { opts[a], opts[b] = opts[b], opts[a] })
 		for _, o := range opts {
-			class := mshapes.Class(mshapes.Colour(o.colour), mshapes.Shape(o.shape))
+			class := shapeworld.Class(shapeworld.Colour(o.colour), shapeworld.Shape(o.shape))
 			if present[class] || (forbidden != nil && forbidden(class)) {
 				continue
 			}
 			out := append([]string(nil), words...)
-			out[i] = mshapes.ColourNames[o.colour] + words[i][len(bare[i]):]
-			out[i+1] = mshapes.ShapeNames[o.shape] + words[i+1][len(bare[i+1]):]
+			out[i] = shapeworld.ColourNames[o.colour] + words[i][len(bare[i]):]
+			out[i+1] = shapeworld.ShapeNames[o.shape] + words[i+1][len(bare[i+1]):]
 			return strings.Join(out, " "), true
 		}
 	}

@@ -6,20 +6,20 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 )
 
 // scene builds a scene of "colour shape" objects.
-func fusionScene(t *testing.T, names ...string) mshapes.Scene {
+func fusionScene(t *testing.T, names ...string) shapeworld.Scene {
 	t.Helper()
-	var sc mshapes.Scene
+	var sc shapeworld.Scene
 	for _, n := range names {
-		c, err := mshapes.ParseClass(n)
+		c, err := shapeworld.ParseClass(n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		col, sh := mshapes.ClassOf(c)
-		sc.Objects = append(sc.Objects, mshapes.Object{Colour: col, Shape: sh})
+		col, sh := shapeworld.ClassOf(c)
+		sc.Objects = append(sc.Objects, shapeworld.Object{Colour: col, Shape: sh})
 	}
 	return sc
 }
@@ -29,7 +29,7 @@ func fusionScene(t *testing.T, names ...string) mshapes.Scene {
 // forbidden pairs are never produced.
 func TestSwapAttribute(t *testing.T) {
 	sc := fusionScene(t, "red circle", "blue star")
-	forbidden := func(class int) bool { c, _ := mshapes.ParseClass("red star"); return class == c }
+	forbidden := func(class int) bool { c, _ := shapeworld.ParseClass("red star"); return class == c }
 	caption := "two shapes: a red circle, a blue star"
 	for seed := range uint64(200) {
 		rng := rand.New(rand.NewPCG(seed, 1))
@@ -60,12 +60,12 @@ func TestSwapAttribute(t *testing.T) {
 			first--
 		}
 		pair := b[first] + " " + strings.TrimRight(b[first+1], ",")
-		class, err := mshapes.ParseClass(pair)
+		class, err := shapeworld.ParseClass(pair)
 		if err != nil {
 			t.Fatalf("%q -> %q: changed pair %q: %v", caption, got, pair, err)
 		}
 		for _, bad := range []string{"red circle", "blue star", "red star"} {
-			if c, _ := mshapes.ParseClass(bad); c == class {
+			if c, _ := shapeworld.ParseClass(bad); c == class {
 				t.Fatalf("%q -> %q names %q (present or forbidden)", caption, got, bad)
 			}
 		}
@@ -111,7 +111,7 @@ func TestMatchSource(t *testing.T) {
 		}
 		for i := range 64 {
 			words := d.Tok.Decode(a[i*d.Tok.MaxLen() : (i+1)*d.Tok.MaxLen()])
-			for _, h := range mshapes.DefaultHeldOut {
+			for _, h := range shapeworld.DefaultHeldOut {
 				if strings.Contains(words, h) {
 					t.Fatalf("training caption %q names held-out %q", words, h)
 				}

@@ -17,7 +17,7 @@ package experiments
 // teaches colour and layout, little shape. Details: docs/results/mae_perceiver.md.
 
 import (
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -57,7 +57,7 @@ func buildMAEShapes(env *Env) (*train.Task, error) {
 	if d.val.N == 0 {
 		d.val = nil
 	}
-	counts := func(s *mshapes.Split) []int32 {
+	counts := func(s *shapeworld.Split) []int32 {
 		c := make([]int32, len(s.Scenes))
 		for i, sc := range s.Scenes {
 			c[i] = int32(len(sc.Objects) - 1)
@@ -65,9 +65,9 @@ func buildMAEShapes(env *Env) (*train.Task, error) {
 		return c
 	}
 	probes := []maeProbeLabels{
-		{name: "main object's colour and shape", classes: mshapes.NumClasses, train: w.Train.Images.Labels, test: w.Test.Images.Labels},
-		{key: "shape", name: "main object's shape", classes: mshapes.NumShapes, train: w.Train.ShapeLabels(), test: w.Test.ShapeLabels()},
-		{key: "colour", name: "main object's colour", classes: mshapes.NumColours, train: w.Train.ColourLabels(), test: w.Test.ColourLabels()},
+		{name: "main object's colour and shape", classes: shapeworld.NumClasses, train: w.Train.Images.Labels, test: w.Test.Images.Labels},
+		{key: "shape", name: "main object's shape", classes: shapeworld.NumShapes, train: w.Train.ShapeLabels(), test: w.Test.ShapeLabels()},
+		{key: "colour", name: "main object's colour", classes: shapeworld.NumColours, train: w.Train.ColourLabels(), test: w.Test.ColourLabels()},
 		{key: "count", name: "number of objects", classes: 3, train: counts(w.Train), test: counts(w.Test)},
 	}
 	return buildMAE(env, &maeData{imageData: d, probes: probes})

@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/datasets/flickr8k"
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/datasets/text"
 )
 
@@ -26,7 +26,7 @@ type PairSplit struct {
 	// Pixels returns image i as uint8 [H, W, C], for pictures.
 	Pixels func(i int) ([]uint8, error)
 	// Scenes, for the shapes world only: objects, captions and QA of each image.
-	Scenes []mshapes.Scene
+	Scenes []shapeworld.Scene
 	// HeldOut marks images that contain a held-out colour-shape pair (shapes only).
 	HeldOut []bool
 }
@@ -36,7 +36,7 @@ type PairSplit struct {
 type PairData struct {
 	Train, Val, Test *PairSplit
 	Tok              *text.Tokenizer
-	World            *mshapes.World // the shapes world, nil for Flickr8k
+	World            *shapeworld.World // the shapes world, nil for Flickr8k
 }
 
 // Split returns the split for a train.Evaluation split name: "eval" is Val.
@@ -95,13 +95,13 @@ func LoadPairs(env *Env) (*PairData, error) {
 }
 
 // generateShapes makes the shapes world the parameters describe.
-func generateShapes(env *Env) (*mshapes.World, error) {
+func generateShapes(env *Env) (*shapeworld.World, error) {
 	p := env.P
-	cfg := mshapes.DefaultConfig()
+	cfg := shapeworld.DefaultConfig()
 	cfg.Seed = uint64(p.Int("seed"))
 	cfg.Train, cfg.Val, cfg.Test = p.Int("shapes_train"), p.Int("shapes_val"), p.Int("shapes_test")
 	cfg.Size, cfg.MaxObjects = p.Int("image_size"), p.Int("max_objects")
-	w, err := mshapes.Generate(cfg)
+	w, err := shapeworld.Generate(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("shapes world: %w", err)
 	}
@@ -114,7 +114,7 @@ func loadShapesPairs(env *Env) (*PairData, error) {
 	if err != nil {
 		return nil, err
 	}
-	split := func(s *mshapes.Split) *PairSplit {
+	split := func(s *shapeworld.Split) *PairSplit {
 		im := s.Images
 		ps := &PairSplit{Name: s.Name, N: im.N, H: im.H, W: im.W, C: im.C, Scenes: s.Scenes,
 			Captions: make([][]string, im.N), HeldOut: make([]bool, im.N)}

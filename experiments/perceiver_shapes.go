@@ -4,7 +4,7 @@ package experiments
 // Perceiver over both modalities. The image's 4x4 patches and the question's tokens
 // become one input array (each element with its position and a learned modality
 // embedding, perceiver.Multimodal); the latents cross-attend to it, and the answer is
-// a class of the closed answer set shapes.Answers.
+// a class of the closed answer set shapeworld.Answers.
 //
 // VQA rather than image-caption matching: the question can only be answered by
 // relating words to image regions inside one input array, which is what the
@@ -37,7 +37,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/datasets"
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/datasets/text"
 	"github.com/mmdna/mmdna/models/perceiver"
 	"github.com/mmdna/mmdna/train"
@@ -68,15 +68,15 @@ func init() {
 // vqaItem is one question about one image of a split.
 type vqaItem struct {
 	img int
-	qa  mshapes.QA
+	qa  shapeworld.QA
 }
 
 // vqaSource yields training batches of (image, question) -> answer: inputs images
 // [B, H, W, 3] float32, ids [B, L] int32, mask [B, L] int32; labels [B, 1] int32 (an
-// index of shapes.Answers). Images follow a seeded per-epoch order; each step picks
+// index of shapeworld.Answers). Images follow a seeded per-epoch order; each step picks
 // one of an image's questions at random.
 type vqaSource struct {
-	split     *mshapes.Split
+	split     *shapeworld.Split
 	tok       *text.Tokenizer
 	batch     int
 	seed      uint64
@@ -103,7 +103,7 @@ func (s *vqaSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, error
 }
 
 // vqaTensors encodes items: images, question ids and mask, and answer labels [n, 1].
-func vqaTensors(split *mshapes.Split, tok *text.Tokenizer, items []vqaItem, mean, std []float32) ([]*tensors.Tensor, *tensors.Tensor) {
+func vqaTensors(split *shapeworld.Split, tok *text.Tokenizer, items []vqaItem, mean, std []float32) ([]*tensors.Tensor, *tensors.Tensor) {
 	im := split.Images
 	idx := make([]int, len(items))
 	questions := make([]string, len(items))
@@ -120,7 +120,7 @@ func vqaTensors(split *mshapes.Split, tok *text.Tokenizer, items []vqaItem, mean
 }
 
 // vqaItems lists every question of the first n images of a split (n <= 0: all).
-func vqaItems(split *mshapes.Split, n int) []vqaItem {
+func vqaItems(split *shapeworld.Split, n int) []vqaItem {
 	if n <= 0 || n > len(split.Scenes) {
 		n = len(split.Scenes)
 	}
@@ -138,20 +138,20 @@ func vqaItems(split *mshapes.Split, n int) []vqaItem {
 // answer of their type.
 type blindAnswers struct {
 	byQuestion map[string]int32
-	byKind     [mshapes.NumQAKinds]int32
+	byKind     [shapeworld.NumQAKinds]int32
 }
 
-func fitBlind(split *mshapes.Split) *blindAnswers {
+func fitBlind(split *shapeworld.Split) *blindAnswers {
 	qCounts := map[string][]int{}
-	var kCounts [mshapes.NumQAKinds][]int
+	var kCounts [shapeworld.NumQAKinds][]int
 	for k := range kCounts {
-		kCounts[k] = make([]int, len(mshapes.Answers))
+		kCounts[k] = make([]int, len(shapeworld.Answers))
 	}
 	for _, sc := range split.Scenes {
 		for _, qa := range sc.QA {
 			c, ok := qCounts[qa.Question]
 			if !ok {
-				c = make([]int, len(mshapes.Answers))
+				c = make([]int, len(shapeworld.Answers))
 				qCounts[qa.Question] = c
 			}
 			c[qa.AnswerID]++
@@ -168,7 +168,7 @@ func fitBlind(split *mshapes.Split) *blindAnswers {
 	return b
 }
 
-func (b *blindAnswers) answer(qa mshapes.QA) int32 {
+func (b *blindAnswers) answer(qa shapeworld.QA) int32 {
 	if a, ok := b.byQuestion[qa.Question]; ok {
 		return a
 	}
@@ -225,12 +225,12 @@ func buildPerceiverShapes(env *Env) (*train.Task, error) {
 	}
 	patches := (w.Config.Size / mm.Patch) * (w.Config.Size / mm.Patch)
 	env.Log("VQA: %d questions over %d training images, %d words, %d answers; input array %d patches + %d tokens of width %d",
-		len(questions), w.Train.Images.N, tok.VocabSize(), len(mshapes.Answers), patches, tok.MaxLen(), mm.Dim)
+		len(questions), w.Train.Images.N, tok.VocabSize(), len(shapeworld.Answers), patches, tok.MaxLen(), mm.Dim)
 	head := p.String("head")
 	answer := func(scope *model.Scope, images, ids, mask *Node) *Node {
 		seq, seqMask := perceiver.Multimodal(scope.In("inputs"), mm, images, ids, mask)
 		latents, _ := perceiver.Encode(scope, cfg, seq, seqMask)
-		return perceiverHead(scope, head, latents, len(mshapes.Answers))
+		return perceiverHead(scope, head, latents, len(shapeworld.Answers))
 	}
 	blind := fitBlind(w.Train)
 	return &train.Task{
@@ -258,7 +258,7 @@ func buildPerceiverShapes(env *Env) (*train.Task, error) {
 }
 
 // vqaEval returns the answer logits [len(items), len(Answers)].
-func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *mshapes.Split, tok *text.Tokenizer, items []vqaItem) ([]float32, error) {
+func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok *text.Tokenizer, items []vqaItem) ([]float32, error) {
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) *Node {
 		return answer(scope, images, ids, mask)
 	})
@@ -283,14 +283,14 @@ func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *mshapes.Split, tok
 // vqaMetrics: accuracy and cross-entropy ("loss"), accuracy per question type
 // ("acc_<type>"), on images with a held-out colour-shape pair ("acc_held_out"), and
 // the blind baseline's accuracy ("blind_accuracy").
-func vqaMetrics(ev *train.Evaluation, logits []float32, items []vqaItem, split *mshapes.Split, blind *blindAnswers) train.Metrics {
-	k := len(mshapes.Answers)
+func vqaMetrics(ev *train.Evaluation, logits []float32, items []vqaItem, split *shapeworld.Split, blind *blindAnswers) train.Metrics {
+	k := len(shapeworld.Answers)
 	labels := make([]int32, len(items))
 	for i, it := range items {
 		labels[i] = it.qa.AnswerID
 	}
 	m := classificationMetrics(logits, labels, k)
-	var right, total [mshapes.NumQAKinds]int
+	var right, total [shapeworld.NumQAKinds]int
 	heldRight, heldTotal, blindRight := 0, 0, 0
 	for i, it := range items {
 		ok := argmax(logits[i*k:(i+1)*k]) == int(it.qa.AnswerID)
@@ -312,8 +312,8 @@ func vqaMetrics(ev *train.Evaluation, logits []float32, items []vqaItem, split *
 	for kind, n := range total {
 		if n > 0 {
 			acc := float64(right[kind]) / float64(n)
-			m["acc_"+mshapes.QAKindNames[kind]] = acc
-			perKind[mshapes.QAKindNames[kind]] = acc
+			m["acc_"+shapeworld.QAKindNames[kind]] = acc
+			perKind[shapeworld.QAKindNames[kind]] = acc
 		}
 	}
 	if heldTotal > 0 {
@@ -329,7 +329,7 @@ func vqaMetrics(ev *train.Evaluation, logits []float32, items []vqaItem, split *
 
 // vqaReport writes vqa.png: test images with a question each, the predicted answer
 // and the true one (red when wrong).
-func vqaReport(ev *train.Evaluation, answer vqaAnswerer, split *mshapes.Split, tok *text.Tokenizer) error {
+func vqaReport(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok *text.Tokenizer) error {
 	const n = 12
 	var items []vqaItem
 	for i := 0; i < len(split.Scenes) && len(items) < n; i++ {
@@ -340,13 +340,13 @@ func vqaReport(ev *train.Evaluation, answer vqaAnswerer, split *mshapes.Split, t
 	if err != nil {
 		return err
 	}
-	k := len(mshapes.Answers)
+	k := len(shapeworld.Answers)
 	im := split.Images
 	cells := make([]viz.Cell, len(items))
 	for j, it := range items {
 		pred := argmax(logits[j*k : (j+1)*k])
 		cells[j] = viz.Cell{Img: viz.FromHWC(im.Image(it.img), im.H, im.W, im.C),
-			Caption: fmt.Sprintf("%s\n-> %s (%s)", it.qa.Question, mshapes.Answers[pred], it.qa.Answer)}
+			Caption: fmt.Sprintf("%s\n-> %s (%s)", it.qa.Question, shapeworld.Answers[pred], it.qa.Answer)}
 		if pred != int(it.qa.AnswerID) {
 			cells[j].CaptionColor = color.RGBA{R: 200, A: 255}
 		}

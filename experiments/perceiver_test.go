@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/datasets/fmnist"
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/datasets/text"
 )
 
@@ -66,18 +66,18 @@ func TestPerceiverBadParams(t *testing.T) {
 }
 
 // vqaWorld is a hand-made split of two scenes for the VQA data tests.
-func vqaWorld() *mshapes.Split {
-	q := func(kind mshapes.QAKind, question, answer string) mshapes.QA {
-		return mshapes.QA{Question: question, Answer: answer, AnswerID: mshapes.AnswerID(answer), Kind: kind}
+func vqaWorld() *shapeworld.Split {
+	q := func(kind shapeworld.QAKind, question, answer string) shapeworld.QA {
+		return shapeworld.QA{Question: question, Answer: answer, AnswerID: shapeworld.AnswerID(answer), Kind: kind}
 	}
 	im := &datasets.Images{Name: "vqa", N: 2, H: 16, W: 16, C: 3, Pixels: make([]uint8, 2*16*16*3), Labels: []int32{0, 0}}
 	for i := range 16 * 16 * 3 {
 		im.Pixels[16*16*3+i] = 255 // image 1 is white, image 0 black.
 	}
-	return &mshapes.Split{Name: "vqa", Images: im, Scenes: []mshapes.Scene{
-		{QA: []mshapes.QA{q(mshapes.CountQ, "how many shapes are there?", "two"), q(mshapes.PresenceQ, "is there a red star?", "yes")}},
-		{QA: []mshapes.QA{q(mshapes.CountQ, "how many shapes are there?", "two"), q(mshapes.PresenceQ, "is there a red star?", "no"),
-			q(mshapes.PresenceQ, "is there a blue circle?", "no")}},
+	return &shapeworld.Split{Name: "vqa", Images: im, Scenes: []shapeworld.Scene{
+		{QA: []shapeworld.QA{q(shapeworld.CountQ, "how many shapes are there?", "two"), q(shapeworld.PresenceQ, "is there a red star?", "yes")}},
+		{QA: []shapeworld.QA{q(shapeworld.CountQ, "how many shapes are there?", "two"), q(shapeworld.PresenceQ, "is there a red star?", "no"),
+			q(shapeworld.PresenceQ, "is there a blue circle?", "no")}},
 	}}
 }
 
@@ -88,17 +88,17 @@ func TestBlindBaseline(t *testing.T) {
 	b := fitBlind(vqaWorld())
 	for _, tc := range []struct {
 		question string
-		kind     mshapes.QAKind
+		kind     shapeworld.QAKind
 		want     string
 	}{
-		{"how many shapes are there?", mshapes.CountQ, "two"},
-		{"is there a red star?", mshapes.PresenceQ, "yes"},
-		{"is there a blue circle?", mshapes.PresenceQ, "no"},
-		{"is there a green cross?", mshapes.PresenceQ, "no"}, // unseen: presence answers are 1 yes, 2 no.
+		{"how many shapes are there?", shapeworld.CountQ, "two"},
+		{"is there a red star?", shapeworld.PresenceQ, "yes"},
+		{"is there a blue circle?", shapeworld.PresenceQ, "no"},
+		{"is there a green cross?", shapeworld.PresenceQ, "no"}, // unseen: presence answers are 1 yes, 2 no.
 	} {
-		got := b.answer(mshapes.QA{Question: tc.question, Kind: tc.kind})
-		if mshapes.Answers[got] != tc.want {
-			t.Errorf("blind answer to %q = %q, want %q", tc.question, mshapes.Answers[got], tc.want)
+		got := b.answer(shapeworld.QA{Question: tc.question, Kind: tc.kind})
+		if shapeworld.Answers[got] != tc.want {
+			t.Errorf("blind answer to %q = %q, want %q", tc.question, shapeworld.Answers[got], tc.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-// Package shapes generates a captioned world of coloured shapes: the embedded default
+// Package shapeworld generates a captioned world of coloured shapes: the embedded default
 // dataset of mmdna, made from a seed with no files.
 //
 // Each RGB image (32x32 by default, Config.Size for 64x64 and more) shows one to three
@@ -31,8 +31,8 @@
 //
 // The sample grid of the docs is written by
 //
-//	go run ./datasets/shapes/cmd/samplegrid -size 64 -out docs/images/shapes_samples.png
-package shapes
+//	go run ./datasets/shapeworld/cmd/samplegrid -size 64 -out docs/images/shapes_samples.png
+package shapeworld
 
 import (
 	"fmt"

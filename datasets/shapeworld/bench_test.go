@@ -1,4 +1,4 @@
-package shapes
+package shapeworld
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 // BenchmarkGenerate reports images generated per second (pixels, captions and
 // questions), on all cores.
 //
-//	go test -run XXX -bench Generate ./datasets/shapes
+//	go test -run XXX -bench Generate ./datasets/shapeworld
 func BenchmarkGenerate(b *testing.B) {
 	for _, size := range []int{32, 64} {
 		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {

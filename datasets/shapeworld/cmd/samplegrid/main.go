@@ -1,7 +1,7 @@
 // Command samplegrid writes a PNG grid of shapes-world images with their captions,
 // the picture in the docs:
 //
-//	go run ./datasets/shapes/cmd/samplegrid -size 64 -out docs/images/shapes_samples.png
+//	go run ./datasets/shapeworld/cmd/samplegrid -size 64 -out docs/images/shapes_samples.png
 //
 // It draws the test split, where held-out colour-shape pairs appear (red captions).
 package main
@@ -12,7 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/viz"
 )
 
@@ -33,14 +33,14 @@ func run(size, n, cols int, seed uint64, out string) error {
 	if n < 1 || cols < 1 {
 		return fmt.Errorf("-n %d -cols %d: want at least 1 each", n, cols)
 	}
-	cfg := shapes.DefaultConfig()
+	cfg := shapeworld.DefaultConfig()
 	cfg.Seed, cfg.Size, cfg.Train, cfg.Val, cfg.Test = seed, size, 0, 0, n
-	w, err := shapes.Generate(cfg)
+	w, err := shapeworld.Generate(cfg)
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	return viz.SavePNG(out, shapes.SampleGrid(w.Test, n, cols))
+	return viz.SavePNG(out, shapeworld.SampleGrid(w.Test, n, cols))
 }

@@ -1,4 +1,4 @@
-package shapes
+package shapeworld
 
 // QAKind is the type of a question.
 type QAKind int
