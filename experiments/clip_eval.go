@@ -2,20 +2,14 @@ package experiments
 
 import (
 	"fmt"
-	"math"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/datasets/text"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/train"
-)
-
-// Evaluation batch sizes: inference only, so larger than training batches.
-const (
-	clipEvalImageBatch = 256
-	clipEvalTextBatch  = 512
 )
 
 // clipEncoder embeds images and texts with the weights of one evaluation (train.EvalExec:
@@ -23,7 +17,7 @@ const (
 type clipEncoder struct {
 	img, txt *model.Exec
 	tok      *text.Tokenizer
-	scale    float64 // the clamped logit scale, read with the first image batch.
+	scale    float64 // the clamped logit scale, read with the images.
 }
 
 func newClipEncoder(ev *train.Evaluation, cfg clip.Config, tok *text.Tokenizer) (*clipEncoder, error) {
@@ -44,62 +38,28 @@ func newClipEncoder(ev *train.Evaluation, cfg clip.Config, tok *text.Tokenizer) 
 	return &clipEncoder{img: img, txt: txt, tok: tok}, nil
 }
 
-// images embeds the first n images of a split: [n, embed_dim]. The last batch is
-// padded to the full batch size so that one compiled graph serves every batch.
-func (e *clipEncoder) images(sp *PairSplit, n int) (clip.Matrix, error) {
-	var out []float32
-	per := sp.H * sp.W * sp.C
-	buf := make([]float32, clipEvalImageBatch*per)
-	dim := 0
-	for start := 0; start < n; start += clipEvalImageBatch {
-		k := min(clipEvalImageBatch, n-start)
-		clear(buf)
-		if err := sp.Fill(seqFrom(start, k), buf[:k*per]); err != nil {
-			return clip.Matrix{}, err
-		}
-		res, err := e.img.Exec(tensors.FromFlatDataAndDimensions(buf, clipEvalImageBatch, sp.H, sp.W, sp.C))
-		if err != nil {
-			return clip.Matrix{}, err
-		}
-		emb := tensors.MustCopyFlatData[float32](res[0])
-		dim = res[0].Shape().Dim(1)
-		e.scale = float64(tensors.MustCopyFlatData[float32](res[1])[0])
-		out = append(out, emb[:k*dim]...)
-		for _, r := range res {
-			_ = r.FinalizeAll()
-		}
+// images embeds the first n images of a split: [n, embed_dim].
+func (e *clipEncoder) images(sp *PairSplit, n int) (eval.Matrix, error) {
+	out, err := eval.Run(e.img, n, evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
+		t, err := ImagesTensor(sp, idx)
+		return []*tensors.Tensor{t}, err
+	})
+	if err != nil {
+		return eval.Matrix{}, err
 	}
-	return clip.NewMatrix(n, dim, out)
+	e.scale = float64(out[1].Data[0])
+	return out[0], nil
 }
 
-// texts embeds captions: [len(texts), embed_dim], padded batches as images.
-func (e *clipEncoder) texts(texts []string) (clip.Matrix, error) {
-	var out []float32
-	L := e.tok.MaxLen()
-	dim := 0
-	for start := 0; start < len(texts); start += clipEvalTextBatch {
-		k := min(clipEvalTextBatch, len(texts)-start)
-		batch := make([]string, clipEvalTextBatch)
-		copy(batch, texts[start:start+k])
-		ids, mask := e.tok.EncodeBatch(batch)
-		res, err := e.txt.Exec(tensors.FromFlatDataAndDimensions(ids, clipEvalTextBatch, L),
-			tensors.FromFlatDataAndDimensions(mask, clipEvalTextBatch, L))
-		if err != nil {
-			return clip.Matrix{}, err
-		}
-		dim = res[0].Shape().Dim(1)
-		out = append(out, tensors.MustCopyFlatData[float32](res[0])[:k*dim]...)
-		_ = res[0].FinalizeAll()
+// texts embeds captions: [len(texts), embed_dim].
+func (e *clipEncoder) texts(texts []string) (eval.Matrix, error) {
+	out, err := eval.Run(e.txt, len(texts), evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
+		return TokenTensors(e.tok, eval.Pick(texts, idx)), nil
+	})
+	if err != nil {
+		return eval.Matrix{}, err
 	}
-	return clip.NewMatrix(len(texts), dim, out)
-}
-
-func seqFrom(start, n int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = start + i
-	}
-	return idx
+	return out[0], nil
 }
 
 // clipEvalSet is a split embedded for evaluation: the first N images, all their
@@ -107,10 +67,10 @@ func seqFrom(start, n int) []int {
 type clipEvalSet struct {
 	Split *PairSplit
 	N     int
-	Img   clip.Matrix // [N, embed_dim]
-	Txt   clip.Matrix // [captions, embed_dim], image by image.
-	Sim   clip.Matrix // [N, captions]
-	Set   *clip.RetrievalSet
+	Img   eval.Matrix // [N, embed_dim]
+	Txt   eval.Matrix // [captions, embed_dim], image by image.
+	Sim   eval.Matrix // [N, captions]
+	Set   *eval.RetrievalSet
 	Scale float64
 }
 
@@ -119,7 +79,7 @@ func embedSplit(enc *clipEncoder, sp *PairSplit, n int) (*clipEvalSet, error) {
 	if n <= 0 || n > sp.N {
 		n = sp.N
 	}
-	set, err := clip.NewRetrievalSet(sp.Captions[:n])
+	set, err := eval.NewRetrievalSet(sp.Captions[:n])
 	if err != nil {
 		return nil, fmt.Errorf("%s split: %w", sp.Name, err)
 	}
@@ -131,7 +91,7 @@ func embedSplit(enc *clipEncoder, sp *PairSplit, n int) (*clipEvalSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	sim, err := clip.Similarity(img, txt)
+	sim, err := eval.Similarity(img, txt)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +102,7 @@ func embedSplit(enc *clipEncoder, sp *PairSplit, n int) (*clipEvalSet, error) {
 // ("loss") of the set, the latter over consecutive blocks of batch pairs (image i with
 // its caption i mod its number of captions), as the training loss sees batches.
 func (s *clipEvalSet) retrievalMetrics(batch int) (train.Metrics, error) {
-	r, err := clip.Recall(s.Sim, s.Set, []int{1, 5, 10})
+	r, err := eval.Recall(s.Sim, s.Set, []int{1, 5, 10})
 	if err != nil {
 		return nil, err
 	}
@@ -159,53 +119,5 @@ func (s *clipEvalSet) contrastiveLoss(batch int) float64 {
 	for j := len(s.Set.Owner) - 1; j >= 0; j-- {
 		first[s.Set.Owner[j]] = j
 	}
-	return blockContrastiveLoss(s.Sim, s.N, func(i int) int { return first[i] + i%len(s.Split.Captions[i]) }, s.Scale, batch)
-}
-
-// blockContrastiveLoss is the evaluation twin of the training loss: the mean symmetric
-// cross-entropy over consecutive blocks of batch images (the last partial block dropped,
-// as in training; one block when n < batch), image i paired with caption column col(i)
-// of sim [n, captions], logits scale·similarity.
-func blockContrastiveLoss(sim clip.Matrix, n int, col func(i int) int, scale float64, batch int) float64 {
-	batch = min(batch, n)
-	if batch < 1 {
-		return math.NaN()
-	}
-	var total float64
-	blocks := n / batch
-	logits := make([]float64, batch*batch)
-	for b := range blocks {
-		for r := range batch {
-			i := b*batch + r
-			for c := range batch {
-				logits[r*batch+c] = scale * float64(sim.Data[i*sim.Cols+col(b*batch+c)])
-			}
-		}
-		total += (diagonalCE(logits, batch, false) + diagonalCE(logits, batch, true)) / 2
-	}
-	return total / float64(blocks)
-}
-
-// diagonalCE is the mean cross-entropy of the rows (or columns) of logits [n, n] with
-// the labels on the diagonal.
-func diagonalCE(logits []float64, n int, columns bool) float64 {
-	at := func(r, c int) float64 {
-		if columns {
-			return logits[c*n+r]
-		}
-		return logits[r*n+c]
-	}
-	var sum float64
-	for r := range n {
-		mx := math.Inf(-1)
-		for c := range n {
-			mx = math.Max(mx, at(r, c))
-		}
-		var z float64
-		for c := range n {
-			z += math.Exp(at(r, c) - mx)
-		}
-		sum += math.Log(z) + mx - at(r, r)
-	}
-	return sum / float64(n)
+	return eval.BlockContrastiveLoss(s.Sim, s.N, func(i int) int { return first[i] + i%len(s.Split.Captions[i]) }, s.Scale, batch)
 }

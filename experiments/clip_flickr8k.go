@@ -58,7 +58,7 @@ func buildClipFlickr8k(env *Env) (*train.Task, error) {
 	}
 	env.Log("clip: %s", describeClip(cfg))
 	task := clipTask(cfg, &PairSource{Split: d.Train, Tok: d.Tok, BatchN: batch, Seed: uint64(p.Int("seed"))})
-	eval := func(ev *train.Evaluation) (*clipEvalSet, train.Metrics, error) {
+	evaluate := func(ev *train.Evaluation) (*clipEvalSet, train.Metrics, error) {
 		enc, err := newClipEncoder(ev, cfg, d.Tok)
 		if err != nil {
 			return nil, nil, err
@@ -70,22 +70,15 @@ func buildClipFlickr8k(env *Env) (*train.Task, error) {
 		m, err := s.retrievalMetrics(batch)
 		return s, m, err
 	}
-	var lastTest *clipEvalSet // the report reuses the test evaluation that runs just before it.
-	lastStep := -1
 	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
-		s, m, err := eval(ev)
-		if err == nil && ev.Split == "test" {
-			lastTest, lastStep = s, ev.Step
-		}
+		s, m, err := evaluate(ev)
+		ev.Result = s
 		return m, err
 	}
 	task.Report = func(ev *train.Evaluation) error {
-		s := lastTest
-		if s == nil || lastStep != ev.Step {
-			var err error
-			if s, _, err = eval(ev); err != nil {
-				return err
-			}
+		s, ok := ev.Result.(*clipEvalSet)
+		if !ok || s == nil {
+			return fmt.Errorf("clip-flickr8k report: the test evaluation left no embeddings (%T)", ev.Result)
 		}
 		// The chapter's generate_example: image 0 and its first caption, plus two more.
 		images := []int{0, min(1, s.N-1), min(2, s.N-1)}

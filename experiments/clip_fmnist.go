@@ -2,7 +2,7 @@ package experiments
 
 // clip-fmnist: CLIP on Fashion-MNIST. Each training image is paired with a caption made
 // from its label ("a photo of a sandal.", "a picture of a sandal.", ...: the templates
-// of clip.PhotoTemplates), a dual encoder learns from the pairs with the contrastive
+// of eval.PhotoTemplates), a dual encoder learns from the pairs with the contrastive
 // loss, and the test set is classified zero-shot: the image against the prompt
 // "a photo of a {class}." of each class, no classifier head. The class names are the
 // only text the model ever sees, so this shows CLIP's classification mechanism, not
@@ -21,6 +21,7 @@ import (
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/datasets/fmnist"
 	"github.com/mmdna/mmdna/datasets/text"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/train"
 )
@@ -85,13 +86,13 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 	captions := make([][]string, len(classes))
 	var all []string
 	for c, name := range classes {
-		if captions[c], err = clip.Prompts([]string{name}, clip.PhotoTemplates); err != nil {
+		if captions[c], err = eval.Prompts([]string{name}, eval.PhotoTemplates); err != nil {
 			return nil, err
 		}
 		all = append(all, captions[c]...)
 	}
 	// The prompts are tokenised too, so a template word outside the captions still has an id.
-	prompts, err := clip.Prompts(classes, templates)
+	prompts, err := eval.Prompts(classes, templates)
 	if err != nil {
 		return nil, err
 	}
@@ -112,36 +113,20 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 		splits["eval"].N, d.test.N, tok.VocabSize(), describeClip(cfg))
 	batch := p.Int("batch_size")
 	task := clipTask(cfg, &PairSource{Split: splits["train"], Tok: tok, BatchN: batch, Seed: uint64(p.Int("seed"))})
-	evaluate := func(ev *train.Evaluation) ([]float32, train.Metrics, error) {
+	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
 		set := d.evalSet(ev.Split)
 		n := set.N
 		if e := p.Int("eval_size"); e > 0 {
 			n = min(n, e)
 		}
-		return fmnistZeroShot(ev, cfg, tok, splits[ev.Split], set.Labels[:n], classes, captions, templates, batch)
-	}
-	var lastLogits []float32 // of the test evaluation, which runs just before the report.
-	lastStep := -1
-	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
-		logits, m, err := evaluate(ev)
-		if err == nil && ev.Split == "test" {
-			lastLogits, lastStep = logits, ev.Step
-		}
+		logits, m, err := fmnistZeroShot(ev, cfg, tok, splits[ev.Split], set.Labels[:n], classes, captions, templates, batch)
+		ev.Result = logits
 		return m, err
 	}
 	task.Report = func(ev *train.Evaluation) error {
-		logits := lastLogits
-		if logits == nil || lastStep != ev.Step {
-			var err error
-			if logits, _, err = evaluate(ev); err != nil {
-				return err
-			}
-		}
-		path, err := PredictionGrid(ev.Dir, "predictions.png", d.test, logits, 16, 8, 4)
-		if err != nil {
+		if err := predictionReport(ev, d.test, 16); err != nil {
 			return err
 		}
-		ev.Log("wrote %s (zero-shot predictions)", path)
 		return clipLossReport(ev, batch, "clip-fmnist")
 	}
 	return task, nil
@@ -153,57 +138,49 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 // contrastive loss of images against their training captions (classCaptions[c]: the
 // captions of class c, the same number for every class).
 func fmnistZeroShot(ev *train.Evaluation, cfg clip.Config, tok *text.Tokenizer, sp *PairSplit, labels []int32,
-	classes []string, classCaptions [][]string, templates []string, batch int) ([]float32, train.Metrics, error) {
+	classes []string, classCaptions [][]string, templates []string, batch int) (eval.Matrix, train.Metrics, error) {
 	enc, err := newClipEncoder(ev, cfg, tok)
 	if err != nil {
-		return nil, nil, err
+		return eval.Matrix{}, nil, err
 	}
 	n := len(labels)
 	img, err := enc.images(sp, n)
 	if err != nil {
-		return nil, nil, err
+		return eval.Matrix{}, nil, err
 	}
-	w, err := clip.ZeroShotClassifier(classes, templates, enc.texts)
+	w, err := eval.ZeroShotClassifier(classes, templates, enc.texts)
 	if err != nil {
-		return nil, nil, err
+		return eval.Matrix{}, nil, err
 	}
-	scores, err := clip.Similarity(img, w)
+	logits, err := eval.Similarity(img, w)
 	if err != nil {
-		return nil, nil, err
+		return eval.Matrix{}, nil, err
 	}
-	ints := make([]int, n)
-	for i, l := range labels {
-		ints[i] = int(l)
+	for i := range logits.Data {
+		logits.Data[i] *= float32(enc.scale) // scale·cosine, the logits CLIP classifies with.
 	}
-	acc1, chance, err := clip.TopKAccuracy(scores, ints, 1, nil)
+	c, err := eval.Classify(logits, labels)
 	if err != nil {
-		return nil, nil, err
+		return eval.Matrix{}, nil, err
 	}
-	acc5, _, err := clip.TopKAccuracy(scores, ints, 5, nil)
-	if err != nil {
-		return nil, nil, err
+	for k, v := range c.Details(classes) {
+		ev.Detail(k, v)
 	}
-	logits := make([]float32, len(scores.Data))
-	for i, v := range scores.Data {
-		logits[i] = float32(enc.scale) * v
-	}
-	// Per-class accuracy and the confusion matrix as details; their accuracy is acc1.
-	_ = ClassMetrics(ev, logits, labels, classes)
 	var flat []string
 	for _, cs := range classCaptions {
 		flat = append(flat, cs...)
 	}
 	capEmb, err := enc.texts(flat)
 	if err != nil {
-		return nil, nil, err
+		return eval.Matrix{}, nil, err
 	}
-	sim, err := clip.Similarity(img, capEmb)
+	sim, err := eval.Similarity(img, capEmb)
 	if err != nil {
-		return nil, nil, err
+		return eval.Matrix{}, nil, err
 	}
 	per := len(classCaptions[0])
 	// Image i goes with caption i mod per of its class, as PairSource picks one at random.
-	loss := blockContrastiveLoss(sim, n, func(i int) int { return int(labels[i])*per + i%per }, enc.scale, batch)
-	return logits, train.Metrics{"zero_shot_accuracy": acc1, "zero_shot_top5": acc5, "zero_shot_chance": chance,
-		"logit_scale": enc.scale, "loss": loss}, nil
+	loss := eval.BlockContrastiveLoss(sim, n, func(i int) int { return int(labels[i])*per + i%per }, enc.scale, batch)
+	return logits, train.Metrics{"zero_shot_accuracy": c.Accuracy, "zero_shot_top5": c.Top5,
+		"zero_shot_chance": 1 / float64(len(classes)), "logit_scale": enc.scale, "loss": loss}, nil
 }

@@ -8,6 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/train"
 )
@@ -88,7 +89,7 @@ func clipTemplates(p *Params) ([]string, error) {
 			out = append(out, t)
 		}
 	}
-	if _, err := clip.Prompts([]string{"x"}, out); err != nil {
+	if _, err := eval.Prompts([]string{"x"}, out); err != nil {
 		return nil, fmt.Errorf("parameter templates: %w", err)
 	}
 	return out, nil

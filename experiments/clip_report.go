@@ -6,7 +6,7 @@ import (
 	"math"
 	"path/filepath"
 
-	"github.com/mmdna/mmdna/models/clip"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
@@ -45,7 +45,7 @@ func clipExamples(ev *train.Evaluation, s *clipEvalSet, images, captions []int, 
 		cell.Caption = fmt.Sprintf("image %d", i)
 		cells = append(cells, cell)
 		ev.Log("image %d: top 3 captions (image -> text):", i)
-		for r, m := range clip.TopMatches(s.Sim.Row(i), 3, s.Scale) {
+		for r, m := range eval.TopMatches(s.Sim.Row(i), 3, s.Scale) {
 			own := s.Set.Owner[m.Index] == i || ownsText(s, i, m.Index)
 			ev.Log("  - %s (prob: %.4f)%s", s.Set.Texts[m.Index], m.Prob, mark(own))
 			cells = append(cells, viz.Cell{Caption: fmt.Sprintf("%d. %s (p=%.3f)", r+1, s.Set.Texts[m.Index], m.Prob),
@@ -59,7 +59,7 @@ func clipExamples(ev *train.Evaluation, s *clipEvalSet, images, captions []int, 
 		owner := s.Set.Owner[j]
 		cells = append(cells, viz.Cell{Caption: fmt.Sprintf("caption: %s (of image %d)", s.Set.Texts[j], owner)})
 		ev.Log("caption %q (of image %d): top 3 images (text -> image):", s.Set.Texts[j], owner)
-		for _, m := range clip.TopMatches(s.Sim.Column(j), 3, s.Scale) {
+		for _, m := range eval.TopMatches(s.Sim.Column(j), 3, s.Scale) {
 			ev.Log("  - image %d (prob: %.4f)%s", m.Index, m.Prob, mark(m.Index == owner))
 			cell, err := pic(m.Index)
 			if err != nil {

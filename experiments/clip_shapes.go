@@ -31,6 +31,7 @@ import (
 	"slices"
 
 	"github.com/mmdna/mmdna/datasets/shapeworld"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
@@ -80,42 +81,38 @@ func buildClipShapes(env *Env) (*train.Task, error) {
 	src := &PairSource{Split: d.Train, Tok: d.Tok, BatchN: p.Int("batch_size"), Seed: uint64(p.Int("seed"))}
 	task := clipTask(cfg, src)
 	batch := p.Int("batch_size")
-	// The report reuses the embeddings of the test evaluation that runs just before it.
-	var last struct {
-		step int
-		s    *clipEvalSet
-		z    *shapesZeroShot
-	}
 	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
 		s, z, m, err := clipShapesEval(ev, cfg, d, templates, p.Int("eval_size"), batch)
-		if err == nil && ev.Split == "test" {
-			last.step, last.s, last.z = ev.Step, s, z
-		}
+		ev.Result = &clipShapesResult{s, z}
 		return m, err
 	}
 	task.Report = func(ev *train.Evaluation) error {
-		if last.s == nil || last.step != ev.Step {
-			var err error
-			if last.s, last.z, _, err = clipShapesEval(ev, cfg, d, templates, p.Int("eval_size"), batch); err != nil {
-				return err
-			}
+		r, ok := ev.Result.(*clipShapesResult)
+		if !ok || r.s == nil {
+			return fmt.Errorf("clip-shapes report: the test evaluation left no embeddings (%T)", ev.Result)
 		}
-		return clipShapesReport(ev, last.s, last.z, batch)
+		return clipShapesReport(ev, r.s, r.z, batch)
 	}
 	return task, nil
+}
+
+// clipShapesResult is what a clip-shapes evaluation computed, for the report.
+type clipShapesResult struct {
+	s *clipEvalSet
+	z *shapesZeroShot
 }
 
 // shapesZeroShot is the zero-shot evaluation of a split: class scores and the labels
 // and candidate sets of its images.
 type shapesZeroShot struct {
-	Scores  clip.Matrix // [N, 56]: cosine similarity to each class weight.
-	Labels  []int       // main object class.
+	Scores  eval.Matrix // [N, 56]: cosine similarity to each class weight.
+	Labels  []int32     // main object class.
 	others  []map[int]bool
 	heldOut []bool // main object is a held-out pair.
 }
 
 // allowed excludes, for image i, the classes of its other objects.
-func (z *shapesZeroShot) allowed(i, c int) bool { return c == z.Labels[i] || !z.others[i][c] }
+func (z *shapesZeroShot) allowed(i, c int) bool { return c == int(z.Labels[i]) || !z.others[i][c] }
 
 // clipShapesEval embeds a split and computes retrieval and zero-shot metrics.
 func clipShapesEval(ev *train.Evaluation, cfg clip.Config, d *PairData, templates []string, n, batch int) (
@@ -132,17 +129,17 @@ func clipShapesEval(ev *train.Evaluation, cfg clip.Config, d *PairData, template
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	w, err := clip.ZeroShotClassifier(shapeworld.ClassNames(), templates, enc.texts)
+	w, err := eval.ZeroShotClassifier(shapeworld.ClassNames(), templates, enc.texts)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	z := &shapesZeroShot{Labels: make([]int, s.N), others: make([]map[int]bool, s.N), heldOut: make([]bool, s.N)}
-	if z.Scores, err = clip.Similarity(s.Img, w); err != nil {
+	z := &shapesZeroShot{Labels: make([]int32, s.N), others: make([]map[int]bool, s.N), heldOut: make([]bool, s.N)}
+	if z.Scores, err = eval.Similarity(s.Img, w); err != nil {
 		return nil, nil, nil, err
 	}
 	for i, sc := range s.Split.Scenes[:s.N] {
-		z.Labels[i] = sc.Objects[0].Class()
-		z.heldOut[i] = d.World.IsHeldOut(z.Labels[i])
+		z.Labels[i] = int32(sc.Objects[0].Class())
+		z.heldOut[i] = d.World.IsHeldOut(int(z.Labels[i]))
 		z.others[i] = map[int]bool{}
 		for _, o := range sc.Objects[1:] {
 			z.others[i][o.Class()] = true
@@ -187,8 +184,8 @@ func (z *shapesZeroShot) accuracy(keep func(i int) bool, strict bool) (acc1, acc
 	if len(rows) == 0 {
 		return 0, 0, 0, 0, nil // a tiny eval_size may hold no such image.
 	}
-	sub := clip.Matrix{Rows: len(rows), Cols: z.Scores.Cols}
-	labels := make([]int, len(rows))
+	sub := eval.Matrix{Rows: len(rows), Cols: z.Scores.Cols}
+	labels := make([]int32, len(rows))
 	for r, i := range rows {
 		sub.Data = append(sub.Data, z.Scores.Row(i)...)
 		labels[r] = z.Labels[i]
@@ -197,10 +194,10 @@ func (z *shapesZeroShot) accuracy(keep func(i int) bool, strict bool) (acc1, acc
 	if !strict {
 		allowed = func(r, c int) bool { return z.allowed(rows[r], c) }
 	}
-	if acc1, chance, err = clip.TopKAccuracy(sub, labels, 1, allowed); err != nil {
+	if acc1, chance, err = eval.TopKAccuracy(sub, labels, 1, allowed); err != nil {
 		return 0, 0, 0, 0, err
 	}
-	acc5, _, err = clip.TopKAccuracy(sub, labels, 5, allowed)
+	acc5, _, err = eval.TopKAccuracy(sub, labels, 5, allowed)
 	return acc1, acc5, chance, len(rows), err
 }
 
@@ -208,13 +205,13 @@ func (z *shapesZeroShot) accuracy(keep func(i int) bool, strict bool) (acc1, acc
 // its images were taken for most often.
 func (z *shapesZeroShot) perClass(w *shapeworld.World) map[string]any {
 	names := shapeworld.ClassNames()
-	pred := clip.Predict(z.Scores, z.allowed)
+	pred := eval.Predict(z.Scores, z.allowed)
 	out := map[string]any{}
 	for _, c := range w.HeldOutClasses {
 		counts := map[string]int{}
 		n, right := 0, 0
 		for i, l := range z.Labels {
-			if l == c {
+			if int(l) == c {
 				n++
 				counts[names[pred[i]]]++
 				if pred[i] == c {
@@ -252,7 +249,7 @@ func clipShapesReport(ev *train.Evaluation, s *clipEvalSet, z *shapesZeroShot, b
 	ev.Log("wrote %s", path)
 	if len(heldOut) > 0 {
 		names := shapeworld.ClassNames()
-		pred := clip.Predict(z.Scores, z.allowed)
+		pred := eval.Predict(z.Scores, z.allowed)
 		cells := make([]viz.Cell, 0, len(heldOut))
 		for _, i := range heldOut {
 			pix, err := s.Split.Pixels(i)
@@ -261,7 +258,7 @@ func clipShapesReport(ev *train.Evaluation, s *clipEvalSet, z *shapesZeroShot, b
 			}
 			cells = append(cells, viz.Cell{Img: viz.FromHWC(pix, s.Split.H, s.Split.W, s.Split.C),
 				Caption:      fmt.Sprintf("%s (true: %s)", names[pred[i]], names[z.Labels[i]]),
-				CaptionColor: pick(pred[i] == z.Labels[i])})
+				CaptionColor: pick(pred[i] == int(z.Labels[i]))})
 		}
 		path = filepath.Join(ev.Dir, "zeroshot.png")
 		if err := viz.SavePNG(path, viz.ImageGrid(cells, 8, 4)); err != nil {

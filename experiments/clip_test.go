@@ -15,7 +15,6 @@ import (
 
 	"github.com/mmdna/mmdna/datasets/fmnist"
 	"github.com/mmdna/mmdna/internal/testbackend"
-	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 )
@@ -220,33 +219,4 @@ func TestReadLossCurve(t *testing.T) {
 	if err != nil || len(tr.X) != 3 || tr.Y[1] != 4.1 || !math.IsNaN(tr.Y[2]) || len(ev.X) != 1 || ev.Y[0] != 4.3 {
 		t.Errorf("train %+v eval %+v (%v)", tr, ev, err)
 	}
-}
-
-// TestBlockContrastiveLoss: identical embeddings for every pair give log(batch) in both
-// directions; perfectly separated ones at a large scale give about 0.
-func TestBlockContrastiveLoss(t *testing.T) {
-	sim := clipMatrix(4, 4, func(i, j int) float32 { return 0.5 })
-	if got := blockContrastiveLoss(sim, 4, func(i int) int { return i }, 10, 4); math.Abs(got-math.Log(4)) > 1e-9 {
-		t.Errorf("uniform similarities: %v, want log 4", got)
-	}
-	eye := clipMatrix(4, 4, func(i, j int) float32 {
-		if i == j {
-			return 1
-		}
-		return 0
-	})
-	if got := blockContrastiveLoss(eye, 4, func(i int) int { return i }, 100, 2); got > 1e-9 {
-		t.Errorf("separated pairs at scale 100 in blocks of 2: %v, want about 0", got)
-	}
-}
-
-// clipMatrix builds a rows×cols matrix from f(i, j).
-func clipMatrix(rows, cols int, f func(i, j int) float32) clip.Matrix {
-	m := clip.Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
-	for i := range rows {
-		for j := range cols {
-			m.Data[i*cols+j] = f(i, j)
-		}
-	}
-	return m
 }

@@ -27,6 +27,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/crossattn"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/nn"
@@ -148,7 +149,6 @@ func crossAttnEvaluate(ev *train.Evaluation, p *Params, d *PairData, cfg crossat
 		return nil, errSmallSplit(sp, b)
 	}
 	var lossSum, correct float64
-	L := d.Tok.MaxLen()
 	for k := range batches {
 		idx := seq(b)
 		texts := make([]string, b)
@@ -156,12 +156,11 @@ func crossAttnEvaluate(ev *train.Evaluation, p *Params, d *PairData, cfg crossat
 			idx[i] += k * b
 			texts[i] = sp.Captions[idx[i]][0]
 		}
-		images, err := ImagesTensor(sp, idx)
+		in, err := PairTensors(sp, d.Tok, idx, texts)
 		if err != nil {
 			return nil, err
 		}
-		ids, mask := d.Tok.EncodeBatch(texts)
-		out, err := exec.Exec(images, tensors.FromFlatDataAndDimensions(ids, b, L), tensors.FromFlatDataAndDimensions(mask, b, L))
+		out, err := exec.Exec(in[0], in[1], in[2])
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +170,7 @@ func crossAttnEvaluate(ev *train.Evaluation, p *Params, d *PairData, cfg crossat
 			return nil, err
 		}
 		for i := range b {
-			if argmax(logits[i*b:(i+1)*b]) == i {
+			if eval.Argmax(logits[i*b:(i+1)*b]) == i {
 				correct++
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/datasets/shapeworld"
+	"github.com/mmdna/mmdna/eval"
 )
 
 // The chapter's evaluation (section 10.4): one image the model never saw, five
@@ -189,7 +190,7 @@ type pairScorer struct {
 	exec  *model.Exec
 	split *PairSplit
 	data  *PairData
-	chunk int // pairs per call; the last call is padded, so one shape is compiled.
+	chunk int // pairs per call (eval.Run pads the last).
 }
 
 // score returns the scores of the probes' pairs, probe by probe.
@@ -201,38 +202,19 @@ func (s *pairScorer) score(probes []captionProbe) ([][]float64, error) {
 			imgs, texts = append(imgs, p.Image), append(texts, c)
 		}
 	}
-	scores := make([]float64, 0, len(imgs))
-	for start := 0; start < len(imgs); start += s.chunk {
-		idx := make([]int, s.chunk)
-		txt := make([]string, s.chunk)
-		for k := range s.chunk {
-			src := min(start+k, len(imgs)-1) // padding repeats the last pair.
-			idx[k], txt[k] = imgs[src], texts[src]
-		}
-		images, err := ImagesTensor(s.split, idx)
-		if err != nil {
-			return nil, err
-		}
-		ids, mask := s.data.Tok.EncodeBatch(txt)
-		L := s.data.Tok.MaxLen()
-		out, err := s.exec.Exec(images, tensors.FromFlatDataAndDimensions(ids, s.chunk, L),
-			tensors.FromFlatDataAndDimensions(mask, s.chunk, L))
-		if err != nil {
-			return nil, err
-		}
-		v, err := tensors.CopyFlatData[float32](out[0])
-		if err != nil {
-			return nil, err
-		}
-		for k := range min(s.chunk, len(imgs)-start) {
-			scores = append(scores, float64(v[k]))
-		}
+	out, err := eval.Run(s.exec, len(imgs), s.chunk, func(idx []int) ([]*tensors.Tensor, error) {
+		return PairTensors(s.split, s.data.Tok, eval.Pick(imgs, idx), eval.Pick(texts, idx))
+	})
+	if err != nil {
+		return nil, err
 	}
 	per := make([][]float64, len(probes))
 	k := 0
 	for i, p := range probes {
-		per[i] = scores[k : k+len(p.Captions)]
-		k += len(p.Captions)
+		for range p.Captions {
+			per[i] = append(per[i], float64(out[0].Data[k]))
+			k++
+		}
 	}
 	return per, nil
 }

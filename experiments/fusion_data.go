@@ -5,8 +5,6 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/datasets/shapeworld"
@@ -212,14 +210,5 @@ func matchTensors(sp *PairSplit, tok *text.Tokenizer, ex []matchExample) ([]*ten
 	for b, e := range ex {
 		idx[b], texts[b] = e.Image, e.Caption
 	}
-	images := tensors.FromShape(shapes.Make(dtypes.Float32, len(ex), sp.H, sp.W, sp.C))
-	var err error
-	images.MustMutableFlatData(func(flat any) { err = sp.Fill(idx, flat.([]float32)) })
-	if err != nil {
-		return nil, err
-	}
-	ids, mask := tok.EncodeBatch(texts)
-	L := tok.MaxLen()
-	return []*tensors.Tensor{images, tensors.FromFlatDataAndDimensions(ids, len(ex), L),
-		tensors.FromFlatDataAndDimensions(mask, len(ex), L)}, nil
+	return PairTensors(sp, tok, idx, texts)
 }

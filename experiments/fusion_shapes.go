@@ -30,6 +30,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/datasets/text"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/fusion"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/nn"
@@ -107,8 +108,6 @@ func buildFusionShapes(env *Env) (*train.Task, error) {
 	logits := func(scope *model.Scope, images, ids, mask *Node) *Node {
 		return fusion.Build(scope, cfg, images, ids, mask).Logits
 	}
-	var lastProbs []float64 // of the test evaluation, which runs just before the report.
-	lastStep := -1
 	return &train.Task{
 		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
 			return []*Node{logits(scope, in[0], in[1], in[2])}
@@ -119,18 +118,13 @@ func buildFusionShapes(env *Env) (*train.Task, error) {
 			metric.NewMovingAverageBinaryLogitsAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
 			probs, m, err := fusionEval(ev, logits, d.Split(ev.Split), d.Tok, evalSets[ev.Split])
-			if err == nil && ev.Split == "test" {
-				lastProbs, lastStep = probs, ev.Step
-			}
+			ev.Result = probs
 			return m, err
 		},
 		Report: func(ev *train.Evaluation) error {
-			probs := lastProbs
-			if probs == nil || lastStep != ev.Step {
-				var err error
-				if probs, _, err = fusionEval(ev, logits, d.Test, d.Tok, evalSets["test"]); err != nil {
-					return err
-				}
+			probs, ok := ev.Result.([]float64)
+			if !ok {
+				return fmt.Errorf("examples.png: the test evaluation left no probabilities (%T)", ev.Result)
 			}
 			return fusionReport(ev, d.Test, evalSets["test"], probs)
 		},
@@ -146,26 +140,15 @@ func fusionEval(ev *train.Evaluation, fn func(*model.Scope, *Node, *Node, *Node)
 	if err != nil {
 		return nil, nil, err
 	}
-	const batch = 256
-	probs := make([]float64, 0, len(ex))
-	for start := 0; start < len(ex); start += batch {
-		part := ex[start:min(start+batch, len(ex))]
-		padded := append(append([]matchExample(nil), part...), make([]matchExample, batch-len(part))...)
-		for k := len(part); k < batch; k++ {
-			padded[k] = part[0] // pad with a real example: one compiled graph for every batch.
-		}
-		in, err := matchTensors(sp, tok, padded)
-		if err != nil {
-			return nil, nil, err
-		}
-		out, err := exec.Exec(in[0], in[1], in[2])
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, v := range tensors.MustCopyFlatData[float32](out[0])[:len(part)] {
-			probs = append(probs, 1/(1+math.Exp(-float64(v))))
-		}
-		_ = out[0].FinalizeAll()
+	out, err := eval.Run(exec, len(ex), evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
+		return matchTensors(sp, tok, eval.Pick(ex, idx))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	probs := make([]float64, len(ex))
+	for k, v := range out[0].Data {
+		probs[k] = 1 / (1 + math.Exp(-float64(v)))
 	}
 	var right, total [numMatchKinds]float64
 	var bce float64

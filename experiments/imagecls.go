@@ -3,7 +3,6 @@ package experiments
 import (
 	"fmt"
 	"image/color"
-	"math"
 	"path/filepath"
 
 	"github.com/gomlx/compute/dtypes"
@@ -14,14 +13,16 @@ import (
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/datasets"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/nn"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
 )
 
 // classifierTask is the train.Task of an image classifier trained with cross-entropy:
-// the training step runs classify in p's "branches", evaluation reports ClassMetrics on
-// the split's images, and report (optional) writes the run's pictures.
+// the training step runs classify in p's "branches", evaluation reports the
+// classification metrics of the split's images (eval.Classify; the logits stay in
+// ev.Result), and report (optional) writes the run's pictures.
 func classifierTask(p *Params, d *imageData, batcher *datasets.ImageBatcher, classify Classifier,
 	report func(ev *train.Evaluation) error) *train.Task {
 	return &train.Task{
@@ -34,11 +35,12 @@ func classifierTask(p *Params, d *imageData, batcher *datasets.ImageBatcher, cla
 			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
 			set := d.evalSet(ev.Split)
-			logits, err := ClassifierEval(ev, classify, set, d.mean, d.std, 500)
+			logits, err := ClassifierEval(ev, classify, set, d.mean, d.std)
 			if err != nil {
 				return nil, err
 			}
-			return ClassMetrics(ev, logits, set.Labels, set.Classes), nil
+			ev.Result = logits
+			return classMetrics(ev, logits, set.Labels, set.Classes)
 		},
 		Report: report,
 	}
@@ -76,93 +78,52 @@ func (s ImageSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 // Classifier is a model function for image classification: images -> logits.
 type Classifier func(scope *model.Scope, images *Node) *Node
 
-// ClassifierEval runs a classifier over a whole image set in batches and returns the
-// logits [N, classes]. Images are normalised with mean/std (nil: pixel/255).
-func ClassifierEval(ev *train.Evaluation, fn Classifier, set *datasets.Images, mean, std []float32, batch int) ([]float32, error) {
+// evalChunk is the number of examples an evaluation executor takes at once:
+// inference only, so larger than training batches.
+const evalChunk = 500
+
+// ClassifierEval runs a classifier over a whole image set and returns the logits
+// [N, classes]. Images are normalised with mean/std (nil: pixel/255).
+func ClassifierEval(ev *train.Evaluation, fn Classifier, set *datasets.Images, mean, std []float32) (eval.Matrix, error) {
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, x *Node) *Node { return fn(scope, x) })
+	if err != nil {
+		return eval.Matrix{}, err
+	}
+	out, err := eval.Run(exec, set.N, evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
+		return []*tensors.Tensor{imagesTensor(set, idx, mean, std)}, nil
+	})
+	if err != nil {
+		return eval.Matrix{}, err
+	}
+	return out[0], nil
+}
+
+// imagesTensor returns images idx of set, normalised: [len(idx), H, W, C].
+func imagesTensor(set *datasets.Images, idx []int, mean, std []float32) *tensors.Tensor {
+	x := tensors.FromShape(tensorShape(len(idx), set.H, set.W, set.C))
+	x.MustMutableFlatData(func(flat any) { datasets.Normalize(set, idx, mean, std, flat.([]float32)) })
+	return x
+}
+
+// classMetrics is eval.Classify's metrics, with its per-class accuracy and confusion
+// matrix as details of ev.
+func classMetrics(ev *train.Evaluation, logits eval.Matrix, labels []int32, classes []string) (train.Metrics, error) {
+	c, err := eval.Classify(logits, labels)
 	if err != nil {
 		return nil, err
 	}
-	var logits []float32
-	x := make([]float32, batch*set.ImageSize())
-	for start := 0; start < set.N; start += batch {
-		n := min(batch, set.N-start)
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = start + i
-		}
-		datasets.Normalize(set, idx, mean, std, x[:n*set.ImageSize()])
-		out, err := exec.Exec(tensors.FromFlatDataAndDimensions(x[:n*set.ImageSize()], n, set.H, set.W, set.C))
-		if err != nil {
-			return nil, err
-		}
-		logits = append(logits, tensors.MustCopyFlatData[float32](out[0])...)
-		out[0].FinalizeAll()
+	for k, v := range c.Details(classes) {
+		ev.Detail(k, v)
 	}
-	return logits, nil
-}
-
-// ClassMetrics summarises logits [N, k] against labels: accuracy, mean
-// cross-entropy ("loss"), top-5 accuracy when k > 5, and, as details, per-class
-// accuracy and the confusion matrix (rows: true class, columns: predicted).
-func ClassMetrics(ev *train.Evaluation, logits []float32, labels []int32, classes []string) train.Metrics {
-	k := len(classes)
-	m := classificationMetrics(logits, labels, k)
-	confusion := make([][]int, k)
-	for i := range confusion {
-		confusion[i] = make([]int, k)
-	}
-	top5 := 0
-	for i, l := range labels {
-		row := logits[i*k : (i+1)*k]
-		pred, higher := argmax(row), 0
-		confusion[l][pred]++
-		for _, v := range row {
-			if v > row[l] {
-				higher++
-			}
-		}
-		if higher < 5 {
-			top5++
-		}
-	}
-	if k > 5 {
-		m["top5_accuracy"] = float64(top5) / float64(len(labels))
-	}
-	perClass := map[string]float64{}
-	for c, name := range classes {
-		total := 0
-		for _, n := range confusion[c] {
-			total += n
-		}
-		if total > 0 {
-			perClass[name] = float64(confusion[c][c]) / float64(total)
-		}
-	}
-	if ev != nil {
-		ev.Detail("per_class_accuracy", perClass)
-		ev.Detail("confusion_matrix", map[string]any{"classes": classes, "rows_true_cols_predicted": confusion})
-	}
-	return m
-}
-
-func argmax(row []float32) int {
-	best := 0
-	for j, v := range row {
-		if v > row[best] {
-			best = j
-		}
-	}
-	return best
+	return c.Metrics(), nil
 }
 
 // PredictionGrid writes a PNG of the first n images of set with their predicted and
-// true classes (red when wrong) to dir/name.
-func PredictionGrid(dir, name string, set *datasets.Images, logits []float32, n, cols, scale int) (string, error) {
-	k := len(set.Classes)
+// true classes (red when wrong) to dir/name; logits [>= n, classes] are set's.
+func PredictionGrid(dir, name string, set *datasets.Images, logits eval.Matrix, n, cols, scale int) (string, error) {
 	cells := make([]viz.Cell, 0, n)
-	for i := range min(n, set.N) {
-		pred := argmax(logits[i*k : (i+1)*k])
+	for i := range min(n, set.N, logits.Rows) {
+		pred := eval.Argmax(logits.Row(i))
 		cell := viz.Cell{Img: viz.FromHWC(set.Image(i), set.H, set.W, set.C),
 			Caption: fmt.Sprintf("%s (true: %s)", set.Classes[pred], set.Classes[set.Labels[i]])}
 		if pred != int(set.Labels[i]) {
@@ -174,25 +135,19 @@ func PredictionGrid(dir, name string, set *datasets.Images, logits []float32, n,
 	return path, viz.SavePNG(path, viz.ImageGrid(cells, cols, scale))
 }
 
-// classificationMetrics returns accuracy and mean cross-entropy of logits [n, k]
-// against labels [n].
-func classificationMetrics(logits []float32, labels []int32, k int) train.Metrics {
-	correct, nll := 0, 0.0
-	for i, l := range labels {
-		row := logits[i*k : (i+1)*k]
-		best := argmax(row)
-		if best == int(l) {
-			correct++
-		}
-		mx := row[best]
-		var sum float64
-		for _, v := range row {
-			sum += math.Exp(float64(v - mx))
-		}
-		nll += math.Log(sum) - float64(row[l]-mx)
+// predictionReport writes predictions.png: the first n images of the test set with
+// the classes the test evaluation's logits (ev.Result) predict.
+func predictionReport(ev *train.Evaluation, test *datasets.Images, n int) error {
+	logits, ok := ev.Result.(eval.Matrix)
+	if !ok {
+		return fmt.Errorf("predictions.png: the test evaluation left no logits (%T)", ev.Result)
 	}
-	n := float64(len(labels))
-	return train.Metrics{"accuracy": float64(correct) / n, "loss": nll / n}
+	path, err := PredictionGrid(ev.Dir, "predictions.png", test, logits, n, 8, 4)
+	if err != nil {
+		return err
+	}
+	ev.Log("wrote %s", path)
+	return nil
 }
 
 func tensorShape(b, h, w, c int) shapes.Shape { return shapes.Make(dtypes.Float32, b, h, w, c) }

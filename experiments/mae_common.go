@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/datasets"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/mae"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/train"
@@ -130,57 +131,50 @@ func maeNoise(seed uint64, idx []int, L int, dst []float32) {
 	}
 }
 
-// maeEvalLoss is the masked reconstruction loss over set with fixed masks. Every
-// image has the same number of removed patches, so the mean of the batch losses
-// weighted by batch size is the loss over all removed patches.
+// maeEvalLoss is the masked reconstruction loss over set with fixed masks: the mean
+// of the images' own losses, which is the loss over all removed patches since every
+// image has the same number of them.
 func maeEvalLoss(ev *train.Evaluation, cfg mae.Config, set *datasets.Images, mean, std []float32, seed uint64) (float64, error) {
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, x, noise *Node) *Node {
-		return mae.Forward(scope, cfg, x, noise).Loss
+		o := mae.Forward(scope, cfg, x, noise)
+		perPatch := ReduceMean(Square(Sub(o.Pred, o.Target)), -1) // [batch, L]
+		mask := ConvertDType(o.Mask, perPatch.DType())
+		return Div(ReduceSum(Mul(perPatch, mask), -1), ReduceSum(mask, -1)) // [batch]
 	})
 	if err != nil {
 		return 0, err
 	}
-	const batch = 250
-	L := cfg.NumPatches()
-	x := make([]float32, batch*set.ImageSize())
-	noise := make([]float32, batch*L)
+	out, err := eval.Run(exec, set.N, evalChunk, maeInputs(cfg, set, mean, std, seed))
+	if err != nil {
+		return 0, err
+	}
 	var total float64
-	for start := 0; start < set.N; start += batch {
-		idx := seq(min(batch, set.N-start))
-		for j := range idx {
-			idx[j] += start
-		}
-		n := len(idx)
-		datasets.Normalize(set, idx, mean, std, x[:n*set.ImageSize()])
-		maeNoise(seed, idx, L, noise[:n*L])
-		out, err := exec.Exec(tensors.FromFlatDataAndDimensions(x[:n*set.ImageSize()], n, set.H, set.W, set.C),
-			tensors.FromFlatDataAndDimensions(noise[:n*L], n, L))
-		if err != nil {
-			return 0, err
-		}
-		total += float64(tensors.ToScalar[float32](out[0])) * float64(n)
-		out[0].FinalizeAll()
+	for _, v := range out[0].Data {
+		total += float64(v)
 	}
 	return total / float64(set.N), nil
 }
 
-// maeFeatures runs Features over images idx of set and returns [len(idx)*dim].
-func maeFeatures(exec *model.Exec, set *datasets.Images, idx []int, mean, std []float32) ([]float32, error) {
-	const batch = 500
-	x := make([]float32, batch*set.ImageSize())
-	var feats []float32
-	for start := 0; start < len(idx); start += batch {
-		part := idx[start:min(start+batch, len(idx))]
-		n := len(part)
-		datasets.Normalize(set, part, mean, std, x[:n*set.ImageSize()])
-		out, err := exec.Exec(tensors.FromFlatDataAndDimensions(x[:n*set.ImageSize()], n, set.H, set.W, set.C))
-		if err != nil {
-			return nil, err
-		}
-		feats = append(feats, tensors.MustCopyFlatData[float32](out[0])...)
-		out[0].FinalizeAll()
+// maeInputs gives the evaluation inputs of images idx of set: the normalised images
+// [n, H, W, C] and their fixed masking noise [n, L].
+func maeInputs(cfg mae.Config, set *datasets.Images, mean, std []float32, seed uint64) eval.Inputs {
+	L := cfg.NumPatches()
+	return func(idx []int) ([]*tensors.Tensor, error) {
+		noise := make([]float32, len(idx)*L)
+		maeNoise(seed, idx, L, noise)
+		return []*tensors.Tensor{imagesTensor(set, idx, mean, std), tensors.FromFlatDataAndDimensions(noise, len(idx), L)}, nil
 	}
-	return feats, nil
+}
+
+// maeFeatures runs a Features executor over images idx of set: [len(idx), dim].
+func maeFeatures(exec *model.Exec, set *datasets.Images, idx []int, mean, std []float32) (eval.Matrix, error) {
+	out, err := eval.Run(exec, len(idx), evalChunk, func(k []int) ([]*tensors.Tensor, error) {
+		return []*tensors.Tensor{imagesTensor(set, eval.Pick(idx, k), mean, std)}, nil
+	})
+	if err != nil {
+		return eval.Matrix{}, err
+	}
+	return out[0], nil
 }
 
 // maeProbes trains each linear probe on the features of the pretrained encoder and
@@ -207,7 +201,7 @@ func maeProbes(ev *train.Evaluation, p *Params, cfg mae.Config, d *maeData, m tr
 		return err
 	}
 	defer randomExec.Finalize()
-	type feats struct{ train, test []float32 }
+	type feats struct{ train, test eval.Matrix }
 	encoders := map[string]feats{}
 	for name, exec := range map[string]*model.Exec{"pretrained": pretrained, "random": randomExec} {
 		var f feats
@@ -226,14 +220,14 @@ func maeProbes(ev *train.Evaluation, p *Params, cfg mae.Config, d *maeData, m tr
 		}
 		return out
 	}
-	probeCfg := mae.ProbeConfig{Epochs: p.Int("probe_epochs"), LR: p.Float("probe_lr"), Seed: uint64(p.Int("seed"))}
+	probeCfg := eval.ProbeConfig{Epochs: p.Int("probe_epochs"), LR: p.Float("probe_lr"), Seed: uint64(p.Int("seed"))}
 	details := map[string]any{"train_images": len(trainIdx), "test_images": len(testIdx)}
 	for k, pl := range d.probes {
 		trY, teY := pick(pl.train, trainIdx), pick(pl.test, testIdx)
-		res := map[string]mae.ProbeResult{}
+		res := map[string]eval.ProbeResult{}
 		for _, name := range []string{"pretrained", "random"} {
 			f := encoders[name]
-			r, err := mae.LinearProbe(f.train, trY, f.test, teY, cfg.Encoder.Dim, pl.classes, probeCfg)
+			r, err := eval.LinearProbe(f.train.Data, trY, f.test.Data, teY, f.train.Cols, pl.classes, probeCfg)
 			if err != nil {
 				return fmt.Errorf("probe %s: %w", pl.name, err)
 			}

@@ -37,12 +37,9 @@ func maePicture(ev *train.Evaluation, cfg mae.Config, set *datasets.Images, mean
 	if err != nil {
 		return err
 	}
-	idx, L := seq(n), cfg.NumPatches()
-	x := make([]float32, n*set.ImageSize())
-	noise := make([]float32, n*L)
-	datasets.Normalize(set, idx, mean, std, x)
-	maeNoise(seed, idx, L, noise)
-	out, err := exec.Exec(tensors.FromFlatDataAndDimensions(x, n, set.H, set.W, set.C), tensors.FromFlatDataAndDimensions(noise, n, L))
+	L := cfg.NumPatches()
+	in, _ := maeInputs(cfg, set, mean, std, seed)(seq(n))
+	out, err := exec.Exec(in[0], in[1])
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -110,12 +111,21 @@ func buildSpirals(env *Env) (*train.Task, error) {
 				return nil, err
 			}
 			x, y := evalSet(ev.Split)
-			out, err := exec.Exec(tensors.FromFlatDataAndDimensions(x, len(y), 2))
+			out, err := eval.Run(exec, len(y), len(y), func(idx []int) ([]*tensors.Tensor, error) {
+				pts := make([]float32, 2*len(idx))
+				for k, i := range idx {
+					pts[2*k], pts[2*k+1] = x[2*i], x[2*i+1]
+				}
+				return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(pts, len(idx), 2)}, nil
+			})
 			if err != nil {
 				return nil, err
 			}
-			logits := tensors.MustCopyFlatData[float32](out[0])
-			return classificationMetrics(logits, y, spiralArms), nil
+			c, err := eval.Classify(out[0], y)
+			if err != nil {
+				return nil, err
+			}
+			return c.Metrics(), nil
 		},
 	}, nil
 }

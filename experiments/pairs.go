@@ -191,25 +191,32 @@ func (s *PairSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 		cs := s.Split.Captions[j]
 		texts[i] = cs[rng.IntN(len(cs))]
 	}
-	images, err := s.images(idx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ids, mask := s.Tok.EncodeBatch(texts)
-	L := s.Tok.MaxLen()
-	return []*tensors.Tensor{images, tensors.FromFlatDataAndDimensions(ids, len(idx), L),
-		tensors.FromFlatDataAndDimensions(mask, len(idx), L)}, nil, nil
+	in, err := PairTensors(s.Split, s.Tok, idx, texts)
+	return in, nil, err
 }
 
-func (s *PairSource) images(idx []int) (*tensors.Tensor, error) {
-	sp := s.Split
+// ImagesTensor returns the normalised images idx of a split as [len(idx), H, W, C].
+func ImagesTensor(sp *PairSplit, idx []int) (*tensors.Tensor, error) {
 	t := tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), sp.H, sp.W, sp.C))
 	var err error
 	t.MustMutableFlatData(func(flat any) { err = sp.Fill(idx, flat.([]float32)) })
 	return t, err
 }
 
-// ImagesTensor returns the normalised images idx of a split as [len(idx), H, W, C].
-func ImagesTensor(sp *PairSplit, idx []int) (*tensors.Tensor, error) {
-	return (&PairSource{Split: sp}).images(idx)
+// TokenTensors encodes texts as token ids and their mask, [len(texts), L] int32 each.
+func TokenTensors(tok *text.Tokenizer, texts []string) []*tensors.Tensor {
+	ids, mask := tok.EncodeBatch(texts)
+	L := tok.MaxLen()
+	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(ids, len(texts), L),
+		tensors.FromFlatDataAndDimensions(mask, len(texts), L)}
+}
+
+// PairTensors builds the model inputs of (image, text) pairs: images[k] of sp with
+// texts[k], as images [n, H, W, C] and TokenTensors.
+func PairTensors(sp *PairSplit, tok *text.Tokenizer, images []int, texts []string) ([]*tensors.Tensor, error) {
+	x, err := ImagesTensor(sp, images)
+	if err != nil {
+		return nil, err
+	}
+	return append([]*tensors.Tensor{x}, TokenTensors(tok, texts)...), nil
 }

@@ -118,25 +118,19 @@ func buildPerceiverFMNIST(env *Env) (*train.Task, error) {
 		return perceiverHead(scope, head, latents, classes)
 	}
 	return classifierTask(p, d, batcher, classify, func(ev *train.Evaluation) error {
-		return perceiverFMNISTReport(ev, cfg, in, classify, d)
+		return perceiverFMNISTReport(ev, cfg, in, d)
 	}), nil
 }
 
 // perceiverFMNISTReport writes predictions.png and cross_attention.png: for a few
 // test images, where some latents look in the first cross-attention (the image
 // overlaid with each latent's attention over the 784 pixels).
-func perceiverFMNISTReport(ev *train.Evaluation, cfg perceiver.Config, in perceiver.InputConfig, classify Classifier, d *imageData) error {
+func perceiverFMNISTReport(ev *train.Evaluation, cfg perceiver.Config, in perceiver.InputConfig, d *imageData) error {
 	const n, shown = 6, 7
 	sample := d.test.Subset("sample", seq(min(16, d.test.N)))
-	logits, err := ClassifierEval(ev, classify, sample, d.mean, d.std, sample.N)
-	if err != nil {
+	if err := predictionReport(ev, d.test, sample.N); err != nil {
 		return err
 	}
-	path, err := PredictionGrid(ev.Dir, "predictions.png", sample, logits, sample.N, 8, 4)
-	if err != nil {
-		return err
-	}
-	ev.Log("wrote %s", path)
 	withAttn := cfg
 	withAttn.ReturnAttention = true
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, x *Node) *Node {
@@ -147,9 +141,7 @@ func perceiverFMNISTReport(ev *train.Evaluation, cfg perceiver.Config, in percei
 		return err
 	}
 	m := min(n, sample.N)
-	x := make([]float32, m*sample.ImageSize())
-	datasets.Normalize(sample, seq(m), d.mean, d.std, x)
-	out, err := exec.Exec(tensors.FromFlatDataAndDimensions(x, m, sample.H, sample.W, sample.C))
+	out, err := exec.Exec(imagesTensor(sample, seq(m), d.mean, d.std))
 	if err != nil {
 		return err
 	}
@@ -167,7 +159,7 @@ func perceiverFMNISTReport(ev *train.Evaluation, cfg perceiver.Config, in percei
 				Caption: fmt.Sprintf("latent %d", l)})
 		}
 	}
-	path = filepath.Join(ev.Dir, "cross_attention.png")
+	path := filepath.Join(ev.Dir, "cross_attention.png")
 	if err := viz.SavePNG(path, viz.ImageGrid(cells, latents+1, 3)); err != nil {
 		return err
 	}

@@ -29,8 +29,6 @@ import (
 	"math"
 	"path/filepath"
 
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -39,6 +37,7 @@ import (
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/datasets/text"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/perceiver"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
@@ -111,12 +110,8 @@ func vqaTensors(split *shapeworld.Split, tok *text.Tokenizer, items []vqaItem, m
 	for j, it := range items {
 		idx[j], questions[j], answers[j] = it.img, it.qa.Question, it.qa.AnswerID
 	}
-	x := tensors.FromShape(shapes.Make(dtypes.Float32, len(items), im.H, im.W, im.C))
-	x.MustMutableFlatData(func(flat any) { datasets.Normalize(im, idx, mean, std, flat.([]float32)) })
-	ids, mask := tok.EncodeBatch(questions)
-	L := tok.MaxLen()
-	return []*tensors.Tensor{x, tensors.FromFlatDataAndDimensions(ids, len(items), L),
-		tensors.FromFlatDataAndDimensions(mask, len(items), L)}, tensors.FromFlatDataAndDimensions(answers, len(items), 1)
+	in := append([]*tensors.Tensor{imagesTensor(im, idx, mean, std)}, TokenTensors(tok, questions)...)
+	return in, tensors.FromFlatDataAndDimensions(answers, len(items), 1)
 }
 
 // vqaItems lists every question of the first n images of a split (n <= 0: all).
@@ -160,10 +155,10 @@ func fitBlind(split *shapeworld.Split) *blindAnswers {
 	}
 	b := &blindAnswers{byQuestion: map[string]int32{}}
 	for q, c := range qCounts {
-		b.byQuestion[q] = int32(argmaxInt(c))
+		b.byQuestion[q] = int32(eval.Argmax(c))
 	}
 	for k, c := range kCounts {
-		b.byKind[k] = int32(argmaxInt(c))
+		b.byKind[k] = int32(eval.Argmax(c))
 	}
 	return b
 }
@@ -173,16 +168,6 @@ func (b *blindAnswers) answer(qa shapeworld.QA) int32 {
 		return a
 	}
 	return b.byKind[qa.Kind]
-}
-
-func argmaxInt(c []int) int {
-	best := 0
-	for i, v := range c {
-		if v > c[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // vqaAnswerer is the model: images, ids, mask -> answer logits.
@@ -251,49 +236,55 @@ func buildPerceiverShapes(env *Env) (*train.Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			return vqaMetrics(ev, logits, items, split, blind), nil
+			ev.Result = &vqaResult{split: split, items: items, logits: logits}
+			return vqaMetrics(ev, logits, items, split, blind)
 		},
-		Report: func(ev *train.Evaluation) error { return vqaReport(ev, answer, w.Test, tok) },
+		Report: vqaReport,
 	}, nil
 }
 
+// vqaResult is what a VQA evaluation scored: items and their answer logits.
+type vqaResult struct {
+	split  *shapeworld.Split
+	items  []vqaItem
+	logits eval.Matrix // [len(items), len(Answers)]
+}
+
 // vqaEval returns the answer logits [len(items), len(Answers)].
-func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok *text.Tokenizer, items []vqaItem) ([]float32, error) {
+func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok *text.Tokenizer, items []vqaItem) (eval.Matrix, error) {
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) *Node {
 		return answer(scope, images, ids, mask)
 	})
 	if err != nil {
-		return nil, err
+		return eval.Matrix{}, err
 	}
-	const batch = 500
-	var logits []float32
-	for start := 0; start < len(items); start += batch {
-		in, labels := vqaTensors(split, tok, items[start:min(start+batch, len(items))], ShapesMean[:], ShapesStd[:])
-		labels.FinalizeAll()
-		out, err := exec.Exec(in[0], in[1], in[2])
-		if err != nil {
-			return nil, err
-		}
-		logits = append(logits, tensors.MustCopyFlatData[float32](out[0])...)
-		out[0].FinalizeAll()
+	out, err := eval.Run(exec, len(items), evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
+		in, _ := vqaTensors(split, tok, eval.Pick(items, idx), ShapesMean[:], ShapesStd[:])
+		return in, nil
+	})
+	if err != nil {
+		return eval.Matrix{}, err
 	}
-	return logits, nil
+	return out[0], nil
 }
 
 // vqaMetrics: accuracy and cross-entropy ("loss"), accuracy per question type
 // ("acc_<type>"), on images with a held-out colour-shape pair ("acc_held_out"), and
 // the blind baseline's accuracy ("blind_accuracy").
-func vqaMetrics(ev *train.Evaluation, logits []float32, items []vqaItem, split *shapeworld.Split, blind *blindAnswers) train.Metrics {
-	k := len(shapeworld.Answers)
+func vqaMetrics(ev *train.Evaluation, logits eval.Matrix, items []vqaItem, split *shapeworld.Split, blind *blindAnswers) (train.Metrics, error) {
 	labels := make([]int32, len(items))
 	for i, it := range items {
 		labels[i] = it.qa.AnswerID
 	}
-	m := classificationMetrics(logits, labels, k)
+	c, err := eval.Classify(logits, labels)
+	if err != nil {
+		return nil, err
+	}
+	m := train.Metrics{"accuracy": c.Accuracy, "loss": c.Loss}
 	var right, total [shapeworld.NumQAKinds]int
 	heldRight, heldTotal, blindRight := 0, 0, 0
 	for i, it := range items {
-		ok := argmax(logits[i*k:(i+1)*k]) == int(it.qa.AnswerID)
+		ok := eval.Argmax(logits.Row(i)) == int(it.qa.AnswerID)
 		total[it.qa.Kind]++
 		if ok {
 			right[it.qa.Kind]++
@@ -324,32 +315,32 @@ func vqaMetrics(ev *train.Evaluation, logits []float32, items []vqaItem, split *
 		ev.Detail("accuracy_per_question_type", perKind)
 		ev.Detail("questions", len(items))
 	}
-	return m
+	return m, nil
 }
 
-// vqaReport writes vqa.png: test images with a question each, the predicted answer
-// and the true one (red when wrong).
-func vqaReport(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok *text.Tokenizer) error {
+// vqaReport writes vqa.png: test images with a question each (a spread of question
+// types), the answer the test evaluation predicted and the true one (red when wrong).
+func vqaReport(ev *train.Evaluation) error {
 	const n = 12
-	var items []vqaItem
-	for i := 0; i < len(split.Scenes) && len(items) < n; i++ {
-		qas := split.Scenes[i].QA
-		items = append(items, vqaItem{img: i, qa: qas[(i*5)%len(qas)]}) // a spread of question types.
+	r, ok := ev.Result.(*vqaResult)
+	if !ok {
+		return fmt.Errorf("vqa.png: the test evaluation left no answers (%T)", ev.Result)
 	}
-	logits, err := vqaEval(ev, answer, split, tok, items)
-	if err != nil {
-		return err
-	}
-	k := len(shapeworld.Answers)
-	im := split.Images
-	cells := make([]viz.Cell, len(items))
-	for j, it := range items {
-		pred := argmax(logits[j*k : (j+1)*k])
-		cells[j] = viz.Cell{Img: viz.FromHWC(im.Image(it.img), im.H, im.W, im.C),
+	im := r.split.Images
+	var cells []viz.Cell
+	first := 0 // items are image by image: the first item of image i.
+	for i := 0; i < len(r.split.Scenes) && len(cells) < n && first < len(r.items); i++ {
+		qas := r.split.Scenes[i].QA
+		j := first + (i*5)%len(qas)
+		first += len(qas)
+		it := r.items[j]
+		pred := eval.Argmax(r.logits.Row(j))
+		cell := viz.Cell{Img: viz.FromHWC(im.Image(it.img), im.H, im.W, im.C),
 			Caption: fmt.Sprintf("%s\n-> %s (%s)", it.qa.Question, shapeworld.Answers[pred], it.qa.Answer)}
 		if pred != int(it.qa.AnswerID) {
-			cells[j].CaptionColor = color.RGBA{R: 200, A: 255}
+			cell.CaptionColor = color.RGBA{R: 200, A: 255}
 		}
+		cells = append(cells, cell)
 	}
 	path := filepath.Join(ev.Dir, "vqa.png")
 	if err := viz.SavePNG(path, viz.ImageGrid(cells, 4, int(math.Max(1, 128/float64(im.W))))); err != nil {

@@ -109,23 +109,18 @@ func buildViTClassifier(env *Env, d *imageData) (*train.Task, error) {
 	env.Log("%s: %d train, %d eval, %d test images; ViT %d tokens, dim %d, depth %d", d.train.Name, d.train.N,
 		d.evalSet("eval").N, d.test.N, cfg.Tokens(), cfg.Dim, cfg.Depth)
 	classify := func(scope *model.Scope, x *Node) *Node { return vit.Build(scope, cfg, x).Logits }
-	return classifierTask(p, d, batcher, classify, func(ev *train.Evaluation) error { return vitReport(ev, cfg, classify, d) }), nil
+	return classifierTask(p, d, batcher, classify, func(ev *train.Evaluation) error { return vitReport(ev, cfg, d) }), nil
 }
 
-// vitReport writes predictions.png (test images with predicted and true classes) and
-// attention.png (attention rollout over the same images).
-func vitReport(ev *train.Evaluation, cfg vit.Config, classify Classifier, d *imageData) error {
+// vitReport writes predictions.png (test images with predicted and true classes, from
+// the test evaluation's logits) and attention.png (attention rollout over the same
+// images).
+func vitReport(ev *train.Evaluation, cfg vit.Config, d *imageData) error {
 	const n = 16
 	sample := d.test.Subset("sample", seq(min(n, d.test.N)))
-	logits, err := ClassifierEval(ev, classify, sample, d.mean, d.std, n)
-	if err != nil {
+	if err := predictionReport(ev, d.test, n); err != nil {
 		return err
 	}
-	path, err := PredictionGrid(ev.Dir, "predictions.png", sample, logits, n, 8, 4)
-	if err != nil {
-		return err
-	}
-	ev.Log("wrote %s", path)
 	withAttn := cfg
 	withAttn.ReturnAttention = true
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, x *Node) []*Node {
@@ -134,9 +129,7 @@ func vitReport(ev *train.Evaluation, cfg vit.Config, classify Classifier, d *ima
 	if err != nil {
 		return err
 	}
-	x := make([]float32, sample.N*sample.ImageSize())
-	datasets.Normalize(sample, seq(sample.N), d.mean, d.std, x)
-	maps, err := exec.Exec(tensors.FromFlatDataAndDimensions(x, sample.N, sample.H, sample.W, sample.C))
+	maps, err := exec.Exec(imagesTensor(sample, seq(sample.N), d.mean, d.std))
 	if err != nil {
 		return err
 	}
@@ -161,7 +154,7 @@ func vitReport(ev *train.Evaluation, cfg vit.Config, classify Classifier, d *ima
 		cells = append(cells, viz.Cell{Img: img, Caption: sample.Classes[sample.Labels[i]]},
 			viz.Cell{Img: viz.Overlay(img, imp[len(imp)-grid*grid:], grid, grid, 0.6), Caption: "rollout"})
 	}
-	path = filepath.Join(ev.Dir, "attention.png")
+	path := filepath.Join(ev.Dir, "attention.png")
 	if err := viz.SavePNG(path, viz.ImageGrid(cells, 8, 4)); err != nil {
 		return err
 	}

@@ -1,12 +1,13 @@
-package clip
+package eval
 
 import (
 	"fmt"
 	"math"
 )
 
-// Matrix is a row-major float32 matrix read back from a graph: embeddings
-// [rows = examples, cols = dim] or similarities [rows = images, cols = texts].
+// Matrix is a row-major float32 matrix read back from a graph: embeddings or logits
+// [rows = examples, cols = dim or classes], or similarities [rows = images, cols =
+// texts]. Run returns one per output of an executor.
 type Matrix struct {
 	Rows, Cols int
 	Data       []float32 // len Rows*Cols.
@@ -21,13 +22,22 @@ func NewMatrix(rows, cols int, data []float32) (Matrix, error) {
 // Validate checks that the dimensions are non-negative and match the data.
 func (m Matrix) Validate() error {
 	if m.Rows < 0 || m.Cols < 0 || len(m.Data) != m.Rows*m.Cols {
-		return fmt.Errorf("clip: matrix %dx%d holds %d values, want %d", m.Rows, m.Cols, len(m.Data), m.Rows*m.Cols)
+		return fmt.Errorf("eval: matrix %dx%d holds %d values, want %d", m.Rows, m.Cols, len(m.Data), m.Rows*m.Cols)
 	}
 	return nil
 }
 
 // Row returns row i (a slice of Data, not a copy).
 func (m Matrix) Row(i int) []float32 { return m.Data[i*m.Cols : (i+1)*m.Cols] }
+
+// Column returns column j of a matrix (the scores of every image for caption j).
+func (m Matrix) Column(j int) []float32 {
+	col := make([]float32, m.Rows)
+	for i := range col {
+		col[i] = m.Data[i*m.Cols+j]
+	}
+	return col
+}
 
 // NormalizeRows scales every row to unit L2 norm in place; a zero row stays zero (as
 // nn.NormalizeL2).
@@ -61,7 +71,7 @@ func Similarity(a, b Matrix) (Matrix, error) {
 		return Matrix{}, err
 	}
 	if a.Cols != b.Cols {
-		return Matrix{}, fmt.Errorf("clip: similarity of embeddings of width %d and %d", a.Cols, b.Cols)
+		return Matrix{}, fmt.Errorf("eval: similarity of embeddings of width %d and %d", a.Cols, b.Cols)
 	}
 	out := Matrix{Rows: a.Rows, Cols: b.Rows, Data: make([]float32, a.Rows*b.Rows)}
 	for i := range a.Rows {

@@ -1,4 +1,4 @@
-package clip
+package eval
 
 import (
 	"fmt"
@@ -25,17 +25,17 @@ type RetrievalSet struct {
 // least one non-empty caption.
 func NewRetrievalSet(captions [][]string) (*RetrievalSet, error) {
 	if len(captions) == 0 {
-		return nil, fmt.Errorf("clip: retrieval set has no images")
+		return nil, fmt.Errorf("eval: retrieval set has no images")
 	}
 	s := &RetrievalSet{Images: len(captions)}
 	ids := map[string]int{}
 	for i, cs := range captions {
 		if len(cs) == 0 {
-			return nil, fmt.Errorf("clip: retrieval set: image %d has no caption", i)
+			return nil, fmt.Errorf("eval: retrieval set: image %d has no caption", i)
 		}
 		for _, c := range cs {
 			if c == "" {
-				return nil, fmt.Errorf("clip: retrieval set: image %d has an empty caption", i)
+				return nil, fmt.Errorf("eval: retrieval set: image %d has an empty caption", i)
 			}
 			id, ok := ids[c]
 			if !ok {
@@ -55,21 +55,26 @@ func (s *RetrievalSet) Check(sim Matrix) error {
 		return err
 	}
 	if sim.Rows != s.Images || sim.Cols != len(s.Owner) {
-		return fmt.Errorf("clip: retrieval: similarities are %dx%d but the set has %d images and %d captions",
+		return fmt.Errorf("eval: retrieval: similarities are %dx%d but the set has %d images and %d captions",
 			sim.Rows, sim.Cols, s.Images, len(s.Owner))
 	}
 	return nil
 }
 
-// Recalls holds recall@K in both directions, K as given to Recall.
+// Recalls holds recall@K in both directions, K as given to Recall, and the median
+// rank of the first correct answer (MedR, lower is better; 1 is perfect).
 type Recalls struct {
 	K        []int
 	I2T, T2I []float64 // I2T[i]: recall@K[i] image→text; T2I[i] text→image.
+	// MedianRankI2T and MedianRankT2I are the medians over queries of the expected
+	// rank of the best-placed correct answer, ties broken at random (see expectedRank).
+	MedianRankI2T, MedianRankT2I float64
 }
 
-// Metrics names the recalls "r_at_K_i2t" and "r_at_K_t2i".
+// Metrics names the recalls "r_at_K_i2t" and "r_at_K_t2i", the median ranks
+// "median_rank_i2t" and "median_rank_t2i".
 func (r Recalls) Metrics() map[string]float64 {
-	m := map[string]float64{}
+	m := map[string]float64{"median_rank_i2t": r.MedianRankI2T, "median_rank_t2i": r.MedianRankT2I}
 	for i, k := range r.K {
 		m[fmt.Sprintf("r_at_%d_i2t", k)] = r.I2T[i]
 		m[fmt.Sprintf("r_at_%d_t2i", k)] = r.T2I[i]
@@ -80,16 +85,17 @@ func (r Recalls) Metrics() map[string]float64 {
 // Recall computes recall@K for each k in ks from sim [images, captions]:
 // image→text, the share of images with one of their captions (by text) among the K
 // highest-scoring captions; text→image, the share of captions whose own image is among
-// the K highest-scoring images. Ties are broken at random in expectation (see
-// hitProbability), so equal scores never inflate the result.
+// the K highest-scoring images; and the median ranks both ways. Ties are broken at
+// random in expectation (see hitProbability), so equal scores never inflate the result.
 func Recall(sim Matrix, set *RetrievalSet, ks []int) (Recalls, error) {
 	if err := set.Check(sim); err != nil {
 		return Recalls{}, err
 	}
 	if len(ks) == 0 || slices.ContainsFunc(ks, func(k int) bool { return k < 1 }) {
-		return Recalls{}, fmt.Errorf("clip: retrieval: K values %v: want at least one, all >= 1", ks)
+		return Recalls{}, fmt.Errorf("eval: retrieval: K values %v: want at least one, all >= 1", ks)
 	}
 	r := Recalls{K: slices.Clone(ks), I2T: make([]float64, len(ks)), T2I: make([]float64, len(ks))}
+	rankI2T, rankT2I := make([]float64, 0, set.Images), make([]float64, 0, len(set.Owner))
 	// Image→text: the correct captions of image i are those whose text the image owns.
 	ownTexts := make([][]int, set.Images) // text ids of each image's captions.
 	distinct := 0
@@ -123,6 +129,7 @@ func Recall(sim Matrix, set *RetrievalSet, ks []int) (Recalls, error) {
 		for q, k := range ks {
 			r.I2T[q] += hitProbability(g, e, c, k)
 		}
+		rankI2T = append(rankI2T, expectedRank(g, e, c))
 		for _, id := range ownTexts[i] {
 			own[id] = false
 		}
@@ -143,12 +150,35 @@ func Recall(sim Matrix, set *RetrievalSet, ks []int) (Recalls, error) {
 		for q, k := range ks {
 			r.T2I[q] += hitProbability(g, e, 1, k)
 		}
+		rankT2I = append(rankT2I, expectedRank(g, e, 1))
 	}
 	for q := range ks {
 		r.I2T[q] /= float64(set.Images)
 		r.T2I[q] /= float64(len(set.Owner))
 	}
+	r.MedianRankI2T, r.MedianRankT2I = median(rankI2T), median(rankT2I)
 	return r, nil
+}
+
+// expectedRank is the expected 1-based rank of the first correct item when g wrong
+// items score higher than the best correct one and e wrong and c correct items tie at
+// that score, ties ordered uniformly at random: g + (e+c+1)/(c+1), the expected first
+// position of c marked items among e+c shuffled ones. A collapsed model (all scores
+// equal, one correct item among n) gets (n+1)/2, the chance level.
+func expectedRank(g, e, c int) float64 {
+	return float64(g) + float64(e+c+1)/float64(c+1)
+}
+
+// median of v (v is reordered); NaN for no values.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(v)
+	if n := len(v); n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // Match is one retrieved item with its probability.
@@ -189,13 +219,4 @@ func TopMatches(row []float32, k int, scale float64) []Match {
 		out = append(out, Match{Index: i, Score: row[i], Prob: math.Exp(scale*float64(row[i]-maxV)) / z})
 	}
 	return out
-}
-
-// Column returns column j of a matrix (the scores of every image for caption j).
-func (m Matrix) Column(j int) []float32 {
-	col := make([]float32, m.Rows)
-	for i := range col {
-		col[i] = m.Data[i*m.Cols+j]
-	}
-	return col
 }

@@ -1,4 +1,4 @@
-package clip
+package eval
 
 import (
 	"math"
@@ -60,8 +60,13 @@ func TestRecallHandComputed(t *testing.T) {
 			t.Errorf("R@%d: i2t %v t2i %v, want %v and %v", r.K[q], r.I2T[q], r.T2I[q], wantI2T[q], wantT2I[q])
 		}
 	}
+	// Ranks of the first correct answer: image→text 1, 2, 2 (median 2); text→image
+	// 1, 3, 2, 1, 2 (median 2).
+	if r.MedianRankI2T != 2 || r.MedianRankT2I != 2 {
+		t.Errorf("median ranks i2t %v t2i %v, want 2 and 2", r.MedianRankI2T, r.MedianRankT2I)
+	}
 	m := r.Metrics()
-	if !near(m["r_at_1_i2t"], 1.0/3, 1e-12) || !near(m["r_at_3_t2i"], 1, 1e-12) || len(m) != 6 {
+	if !near(m["r_at_1_i2t"], 1.0/3, 1e-12) || !near(m["r_at_3_t2i"], 1, 1e-12) || m["median_rank_t2i"] != 2 || len(m) != 8 {
 		t.Errorf("metrics %v", m)
 	}
 }
@@ -101,6 +106,9 @@ func TestRecallCollapsed(t *testing.T) {
 	}
 	if !near(r.I2T[0], 0.25, 1e-12) || !near(r.T2I[0], 0.25, 1e-12) || !near(r.I2T[1], 0.5, 1e-12) {
 		t.Errorf("collapsed: i2t %v t2i %v, want chance 0.25 and 0.5", r.I2T, r.T2I)
+	}
+	if r.MedianRankI2T != 2.5 || r.MedianRankT2I != 2.5 {
+		t.Errorf("collapsed: median ranks %v, %v, want chance (4+1)/2", r.MedianRankI2T, r.MedianRankT2I)
 	}
 }
 

@@ -1,4 +1,4 @@
-package mae
+package eval
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package clip
+package eval
 
 import (
 	"math"
@@ -103,48 +103,6 @@ func TestPromptErrors(t *testing.T) {
 	got, err := Prompts([]string{"red star", "cat"}, []string{"{class}", "a {class} and a {class}"})
 	if err != nil || strings.Join(got, "|") != "red star|a red star and a red star|cat|a cat and a cat" {
 		t.Errorf("Prompts = %q, %v", got, err)
-	}
-}
-
-// TestTopKAccuracy on a hand-made score matrix: 3 images, 4 classes.
-func TestTopKAccuracy(t *testing.T) {
-	scores, _ := NewMatrix(3, 4, []float32{
-		0.9, 0.1, 0.5, 0.2, // label 0: top-1
-		0.1, 0.3, 0.8, 0.9, // label 1: rank 3 of 4
-		0.4, 0.4, 0.4, 0.4, // label 2: four-way tie
-	})
-	labels := []int{0, 1, 2}
-	for _, tc := range []struct {
-		k         int
-		acc, want float64
-	}{{1, 0, (1 + 0 + 0.25) / 3}, {2, 0, (1 + 0 + 0.5) / 3}, {3, 0, (1 + 1 + 0.75) / 3}, {5, 0, 1}} {
-		acc, chance, err := TopKAccuracy(scores, labels, tc.k, nil)
-		if err != nil || !near(acc, tc.want, 1e-9) || !near(chance, min(1, float64(tc.k)/4), 1e-9) {
-			t.Errorf("top-%d: accuracy %v chance %v (%v), want %v and %v", tc.k, acc, chance, err, tc.want, float64(tc.k)/4)
-		}
-	}
-	// Removing the classes that outrank image 1's label (2 and 3) makes it top-1; the
-	// chance level becomes the mean of 1/4, 1/2, 1/4.
-	allowed := func(i, c int) bool { return i != 1 || c < 2 }
-	acc, chance, err := TopKAccuracy(scores, labels, 1, allowed)
-	if err != nil || !near(acc, (1+1+0.25)/3, 1e-9) || !near(chance, (0.25+0.5+0.25)/3, 1e-9) {
-		t.Errorf("restricted top-1: %v, chance %v (%v)", acc, chance, err)
-	}
-	if got := Predict(scores, allowed); got[1] != 1 {
-		t.Errorf("restricted prediction of image 1 = %d, want 1", got[1])
-	}
-	for name, bad := range map[string]func() error{
-		"label count": func() error { _, _, err := TopKAccuracy(scores, []int{0, 1}, 1, nil); return err },
-		"label range": func() error { _, _, err := TopKAccuracy(scores, []int{0, 1, 4}, 1, nil); return err },
-		"k":           func() error { _, _, err := TopKAccuracy(scores, labels, 0, nil); return err },
-		"disallowed label": func() error {
-			_, _, err := TopKAccuracy(scores, labels, 1, func(i, c int) bool { return c != 2 })
-			return err
-		},
-	} {
-		if err := bad(); err == nil || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: error %v, want a one-line error", name, err)
-		}
 	}
 }
 

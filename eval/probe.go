@@ -1,4 +1,4 @@
-package mae
+package eval
 
 import (
 	"fmt"
@@ -34,7 +34,7 @@ func LinearProbe(trainX []float32, trainY []int32, testX []float32, testY []int3
 		return ProbeResult{}, err
 	}
 	if len(trainY) == 0 {
-		return ProbeResult{}, fmt.Errorf("mae.LinearProbe: no training examples")
+		return ProbeResult{}, fmt.Errorf("eval.LinearProbe: no training examples")
 	}
 	if err := checkProbeData("test", testX, testY, dim, classes); err != nil {
 		return ProbeResult{}, err
@@ -70,19 +70,19 @@ func LinearProbe(trainX []float32, trainY []int32, testX []float32, testY []int3
 
 func checkProbeData(split string, x []float32, y []int32, dim, classes int) error {
 	if dim <= 0 || classes < 2 {
-		return fmt.Errorf("mae.LinearProbe: dim %d and classes %d: want dim > 0 and at least 2 classes", dim, classes)
+		return fmt.Errorf("eval.LinearProbe: dim %d and classes %d: want dim > 0 and at least 2 classes", dim, classes)
 	}
 	if len(x) != len(y)*dim {
-		return fmt.Errorf("mae.LinearProbe: %s: %d feature values for %d labels of dim %d", split, len(x), len(y), dim)
+		return fmt.Errorf("eval.LinearProbe: %s: %d feature values for %d labels of dim %d", split, len(x), len(y), dim)
 	}
 	for i, v := range x {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("mae.LinearProbe: %s: feature %d of example %d is %v", split, i%dim, i/dim, v)
+			return fmt.Errorf("eval.LinearProbe: %s: feature %d of example %d is %v", split, i%dim, i/dim, v)
 		}
 	}
 	for i, l := range y {
 		if l < 0 || int(l) >= classes {
-			return fmt.Errorf("mae.LinearProbe: %s: label %d of example %d out of range [0, %d)", split, l, i, classes)
+			return fmt.Errorf("eval.LinearProbe: %s: label %d of example %d out of range [0, %d)", split, l, i, classes)
 		}
 	}
 	return nil

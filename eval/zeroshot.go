@@ -1,4 +1,4 @@
-package clip
+package eval
 
 import (
 	"fmt"
@@ -23,20 +23,20 @@ var PhotoTemplates = []string{
 // template list, an empty class name or a template without ClassSlot is an error.
 func Prompts(classes, templates []string) ([]string, error) {
 	if len(classes) == 0 {
-		return nil, fmt.Errorf("clip: zero-shot: empty class list")
+		return nil, fmt.Errorf("eval: zero-shot: empty class list")
 	}
 	if len(templates) == 0 {
-		return nil, fmt.Errorf("clip: zero-shot: no prompt templates")
+		return nil, fmt.Errorf("eval: zero-shot: no prompt templates")
 	}
 	for t, tmpl := range templates {
 		if !strings.Contains(tmpl, ClassSlot) {
-			return nil, fmt.Errorf("clip: zero-shot: template %d %q has no %s slot", t, tmpl, ClassSlot)
+			return nil, fmt.Errorf("eval: zero-shot: template %d %q has no %s slot", t, tmpl, ClassSlot)
 		}
 	}
 	out := make([]string, 0, len(classes)*len(templates))
 	for c, name := range classes {
 		if strings.TrimSpace(name) == "" {
-			return nil, fmt.Errorf("clip: zero-shot: class %d has an empty name", c)
+			return nil, fmt.Errorf("eval: zero-shot: class %d has an empty name", c)
 		}
 		for _, tmpl := range templates {
 			out = append(out, strings.ReplaceAll(tmpl, ClassSlot, name))
@@ -55,7 +55,7 @@ func ClassifierWeights(prompts Matrix, classes int) (Matrix, error) {
 		return Matrix{}, err
 	}
 	if classes < 1 || prompts.Rows%classes != 0 || prompts.Rows == 0 {
-		return Matrix{}, fmt.Errorf("clip: zero-shot: %d prompt embeddings do not divide into %d classes", prompts.Rows, classes)
+		return Matrix{}, fmt.Errorf("eval: zero-shot: %d prompt embeddings do not divide into %d classes", prompts.Rows, classes)
 	}
 	per := prompts.Rows / classes
 	w := Matrix{Rows: classes, Cols: prompts.Cols, Data: make([]float32, classes*prompts.Cols)}
@@ -86,63 +86,7 @@ func ZeroShotClassifier(classes, templates []string, encode func(texts []string)
 		return Matrix{}, err
 	}
 	if emb.Rows != len(prompts) {
-		return Matrix{}, fmt.Errorf("clip: zero-shot: encoder returned %d embeddings for %d prompts", emb.Rows, len(prompts))
+		return Matrix{}, fmt.Errorf("eval: zero-shot: encoder returned %d embeddings for %d prompts", emb.Rows, len(prompts))
 	}
 	return ClassifierWeights(emb, len(classes))
-}
-
-// TopKAccuracy is the share of rows of scores [n, classes] whose label is among the k
-// highest-scoring allowed classes, ties broken at random in expectation (see
-// hitProbability). allowed(i, c) limits the candidates of row i (nil: all classes); a
-// label outside the allowed set is an error. Returns the accuracy and the mean chance
-// level k/|candidates| (capped at 1) of the same rows.
-func TopKAccuracy(scores Matrix, labels []int, k int, allowed func(i, c int) bool) (acc, chance float64, err error) {
-	if err := scores.Validate(); err != nil {
-		return 0, 0, err
-	}
-	if len(labels) != scores.Rows || scores.Rows == 0 {
-		return 0, 0, fmt.Errorf("clip: zero-shot: %d labels for %d scored images", len(labels), scores.Rows)
-	}
-	if k < 1 {
-		return 0, 0, fmt.Errorf("clip: zero-shot: top-%d: want k >= 1", k)
-	}
-	for i, l := range labels {
-		if l < 0 || l >= scores.Cols || (allowed != nil && !allowed(i, l)) {
-			return 0, 0, fmt.Errorf("clip: zero-shot: label %d of image %d is not among the %d candidate classes", l, i, scores.Cols)
-		}
-		row := scores.Row(i)
-		g, e, n := 0, 0, 0
-		for c, v := range row {
-			if allowed != nil && !allowed(i, c) {
-				continue
-			}
-			n++
-			switch {
-			case c == l:
-			case v > row[l]:
-				g++
-			case v == row[l]:
-				e++
-			}
-		}
-		acc += hitProbability(g, e, 1, k)
-		chance += min(1, float64(k)/float64(n))
-	}
-	return acc / float64(len(labels)), chance / float64(len(labels)), nil
-}
-
-// Predict returns the highest-scoring allowed class of each row (nil allowed: all;
-// -1 for a row where no class is allowed).
-func Predict(scores Matrix, allowed func(i, c int) bool) []int {
-	pred := make([]int, scores.Rows)
-	for i := range scores.Rows {
-		best := -1
-		for c, v := range scores.Row(i) {
-			if (allowed == nil || allowed(i, c)) && (best < 0 || v > scores.Data[i*scores.Cols+best]) {
-				best = c
-			}
-		}
-		pred[i] = best
-	}
-	return pred
 }
