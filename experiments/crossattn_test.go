@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"github.com/mmdna/mmdna/datasets/pairs"
 	"math"
 	"os"
 	"path/filepath"
@@ -42,7 +43,7 @@ func TestJudgeProbe(t *testing.T) {
 }
 
 // smallShapesSplit is a generated test split of n images.
-func smallShapesSplit(t *testing.T, n int) *PairSplit {
+func smallShapesSplit(t *testing.T, n int) *pairs.Split {
 	t.Helper()
 	cfg := shapeworld.DefaultConfig()
 	cfg.Train, cfg.Val, cfg.Test, cfg.Size = 10, 10, n, 16
@@ -50,7 +51,7 @@ func smallShapesSplit(t *testing.T, n int) *PairSplit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := &PairSplit{Name: "test", N: n, Scenes: w.Test.Scenes, HeldOut: make([]bool, n), Captions: make([][]string, n)}
+	sp := &pairs.Split{Name: "test", N: n, Scenes: w.Test.Scenes, HeldOut: make([]bool, n), Captions: make([][]string, n)}
 	for i, sc := range w.Test.Scenes {
 		sp.Captions[i], sp.HeldOut[i] = sc.Captions, sc.HeldOut
 	}
@@ -125,7 +126,7 @@ func TestProbesAreUnambiguous(t *testing.T) {
 }
 
 func TestSummarizeProbes(t *testing.T) {
-	sp := &PairSplit{HeldOut: []bool{false, true, true, false}}
+	sp := &pairs.Split{HeldOut: []bool{false, true, true, false}}
 	probes := []captionProbe{{Image: 0}, {Image: 1}, {Image: 2}, {Image: 3}}
 	vs := []probeVerdict{
 		{Ratio: 2, Gap: 1, TrainedWell: true}, {Ratio: 1, Gap: 0}, {Ratio: 3, Gap: 2, TrainedWell: true},

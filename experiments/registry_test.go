@@ -31,6 +31,17 @@ func TestRegistry(t *testing.T) {
 					t.Errorf("smoke key %q is not a declared parameter", k)
 				}
 			}
+			// Each key is declared once: a family and the experiment (or two families)
+			// declaring the same key would make -list's origin a guess.
+			declared := map[string]string{}
+			for _, f := range append([]Family{{"common", CommonParams()}}, append(e.Families, Family{"experiment", e.Params})...) {
+				for _, p := range f.Params {
+					if other, dup := declared[p.Key]; dup {
+						t.Errorf("parameter %q declared by %s and %s", p.Key, other, f.Name)
+					}
+					declared[p.Key] = f.Name
+				}
+			}
 		})
 	}
 	if _, err := Get(Default()); err != nil {

@@ -42,7 +42,7 @@ def vit_args(ap):
 
 
 def clip_args(ap):
-    """clip.py: CLIP ViT-B/16 by default (experiments/bench_synthetic.go, bench-clip)."""
+    """clip.py: CLIP ViT-B/16 by default (experiments/bench_*.go, bench-clip)."""
     for k, v in [("image_size", 224), ("channels", 3), ("patch", 16), ("image_dim", 768), ("image_depth", 12),
                  ("image_heads", 12), ("image_mlp", 3072), ("text_dim", 512), ("text_depth", 12), ("text_heads", 8),
                  ("text_len", 77), ("vocab", 49408), ("embed_dim", 512)]:

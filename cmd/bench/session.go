@@ -190,12 +190,7 @@ func (s *session) benchOne(exp *experiments.Experiment, bname string, sets []str
 	if err != nil {
 		return Row{}, err
 	}
-	dir, err := os.MkdirTemp("", "mmdna-bench-")
-	if err != nil {
-		return Row{}, err
-	}
-	defer os.RemoveAll(dir)
-	task, err := exp.Build(&experiments.Env{P: p, Dir: dir, Backend: b, Log: func(string, ...any) {}})
+	task, err := buildTask(exp, p, b)
 	if err != nil {
 		return Row{}, err
 	}
@@ -293,16 +288,23 @@ func experimentFLOPs(exp *experiments.Experiment, sets []string) (FLOPs, error) 
 	if err != nil {
 		return FLOPs{}, err
 	}
-	dir, err := os.MkdirTemp("", "mmdna-flops-")
-	if err != nil {
-		return FLOPs{}, err
-	}
-	defer os.RemoveAll(dir)
-	task, err := exp.Build(&experiments.Env{P: p, Dir: dir, Backend: b, Log: func(string, ...any) {}})
+	task, err := buildTask(exp, p, b)
 	if err != nil {
 		return FLOPs{}, err
 	}
 	return TaskFLOPs(task)
+}
+
+// buildTask builds the experiment's task for timing or counting: its run directory
+// (tokenizer files, pictures) is a temporary one, removed once the task is built,
+// since a timed task never evaluates.
+func buildTask(exp *experiments.Experiment, p *experiments.Params, b compute.Backend) (*train.Task, error) {
+	dir, err := os.MkdirTemp("", "mmdna-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	return exp.Build(&experiments.Env{P: p, Dir: dir, Backend: b, Log: func(string, ...any) {}})
 }
 
 // fillFLOPs sets the FLOP figures of a row from the experiment's count.

@@ -42,6 +42,14 @@ import (
 	"github.com/mmdna/mmdna/datasets"
 )
 
+// Mean and Std normalise shapes-world images per channel, on pixel/255: the images
+// are mostly dark backgrounds, and these centre and scale them roughly (exactness does
+// not matter to a learned first layer, consistency does).
+var (
+	Mean = [3]float32{0.25, 0.25, 0.25}
+	Std  = [3]float32{0.25, 0.25, 0.25}
+)
+
 // Config sets the size of the world and how hard it is.
 type Config struct {
 	Seed uint64

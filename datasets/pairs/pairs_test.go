@@ -1,23 +1,37 @@
-package experiments
+package pairs
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
+	"github.com/mmdna/mmdna/datasets/text"
 )
 
-func TestPairSourceShapes(t *testing.T) {
-	p := newParams(append(CommonParams(), PairParams()...))
-	for k, v := range map[string]string{"shapes_train": "256", "shapes_val": "64", "shapes_test": "64", "max_len": "12"} {
-		if err := p.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	d, err := LoadPairs(&Env{P: p, Dir: t.TempDir(), Log: t.Logf})
+// loadShapes loads a small shapes world with a tokenizer of maxLen tokens; the
+// tokenizer file is written to a temporary directory.
+func loadShapes(t *testing.T, train, val, test, maxLen int) *Data {
+	t.Helper()
+	w := shapeworld.DefaultConfig()
+	w.Train, w.Val, w.Test = train, val, test
+	dir := t.TempDir()
+	d, err := Load(Config{World: w, Text: text.Config{MinFreq: 1, MaxLen: maxLen}}, dir, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &PairSource{Split: d.Train, Tok: d.Tok, BatchN: 32, Seed: 1}
+	if _, err := os.Stat(filepath.Join(dir, TokenizerFile)); err != nil {
+		t.Errorf("tokenizer not saved: %v", err)
+	}
+	return d
+}
+
+// TestSourceShapes: a contrastive batch holds images, ids and mask of the batch size,
+// no labels, [BOS] first, and is the same at every call of the same step.
+func TestSourceShapes(t *testing.T) {
+	d := loadShapes(t, 256, 64, 64, 12)
+	src := NewSource(d.Train, d.Tok, 32, 1)
 	if src.StepsPerEpoch() != 8 {
 		t.Errorf("steps per epoch = %d, want 8", src.StepsPerEpoch())
 	}

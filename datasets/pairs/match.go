@@ -1,4 +1,4 @@
-package experiments
+package pairs
 
 import (
 	"fmt"
@@ -11,32 +11,37 @@ import (
 	"github.com/mmdna/mmdna/datasets/text"
 )
 
-// matchKind is what an image-caption matching example is.
-type matchKind int
+// Image-caption matching, the task of the fusion experiments: does this caption
+// describe this image? Examples are half positives, a quarter captions of other images
+// and a quarter true captions with one colour or shape word swapped.
+
+// MatchKind is what an image-caption matching example is.
+type MatchKind int
 
 // The kinds of matching examples: half positives, a quarter captions of other images
 // (easy negatives), a quarter true captions with one colour or shape word swapped so
 // that they name an object the image does not have (hard negatives: only a model that
 // binds each colour to its shape tells them apart).
 const (
-	matchPositive matchKind = iota
-	matchOther
-	matchSwapped
-	numMatchKinds
+	MatchPositive MatchKind = iota
+	MatchOther
+	MatchSwapped
+	NumMatchKinds
 )
 
-var matchKindNames = [numMatchKinds]string{"positive", "other_caption", "swapped_word"}
+// MatchKindNames name the kinds in metrics ("accuracy_swapped_word").
+var MatchKindNames = [NumMatchKinds]string{"positive", "other_caption", "swapped_word"}
 
-// matchExample is one (image, caption, label) example.
-type matchExample struct {
+// MatchExample is one (image, caption, label) example.
+type MatchExample struct {
 	Image   int
 	Caption string
-	Kind    matchKind
+	Kind    MatchKind
 }
 
 // Label is 1 for a matching caption, 0 otherwise.
-func (e matchExample) Label() float32 {
-	if e.Kind == matchPositive {
+func (e MatchExample) Label() float32 {
+	if e.Kind == MatchPositive {
 		return 1
 	}
 	return 0
@@ -55,10 +60,10 @@ func wordIndex(words []string) map[string]int {
 	return m
 }
 
-// swapAttribute replaces the colour or the shape of one "colour shape" pair of caption
+// SwapAttribute replaces the colour or the shape of one "colour shape" pair of caption
 // so that the pair it names is none of the scene's objects and not forbidden (held-out
 // pairs, in training). It reports false when the caption has no such pair.
-func swapAttribute(rng *rand.Rand, caption string, sc shapeworld.Scene, forbidden func(class int) bool) (string, bool) {
+func SwapAttribute(rng *rand.Rand, caption string, sc shapeworld.Scene, forbidden func(class int) bool) (string, bool) {
 	words := strings.Split(caption, " ")
 	bare := make([]string, len(words))
 	for i, w := range words {
@@ -105,18 +110,18 @@ func swapAttribute(rng *rand.Rand, caption string, sc shapeworld.Scene, forbidde
 	return "", false
 }
 
-// makeMatchExample draws an example of kind for image i of sp. A negative that cannot
+// makeMatch draws an example of kind for image i of sp. A negative that cannot
 // be made (an image whose captions have no colour-shape pair, a split of one image)
 // falls back to the other kind of negative, then to an error.
-func makeMatchExample(rng *rand.Rand, sp *PairSplit, i int, kind matchKind, forbidden func(class int) bool) (matchExample, error) {
+func makeMatch(rng *rand.Rand, sp *Split, i int, kind MatchKind, forbidden func(class int) bool) (MatchExample, error) {
 	caps := sp.Captions[i]
 	switch kind {
-	case matchPositive:
-		return matchExample{i, caps[rng.IntN(len(caps))], kind}, nil
-	case matchSwapped:
+	case MatchPositive:
+		return MatchExample{i, caps[rng.IntN(len(caps))], kind}, nil
+	case MatchSwapped:
 		for _, k := range rng.Perm(len(caps)) {
-			if c, ok := swapAttribute(rng, caps[k], sp.Scenes[i], forbidden); ok {
-				return matchExample{i, c, kind}, nil
+			if c, ok := SwapAttribute(rng, caps[k], sp.Scenes[i], forbidden); ok {
+				return MatchExample{i, c, kind}, nil
 			}
 		}
 	}
@@ -128,24 +133,24 @@ func makeMatchExample(rng *rand.Rand, sp *PairSplit, i int, kind matchKind, forb
 		j := rng.IntN(sp.N)
 		c := sp.Captions[j][rng.IntN(len(sp.Captions[j]))]
 		if j != i && !own[c] {
-			return matchExample{i, c, matchOther}, nil
+			return MatchExample{i, c, MatchOther}, nil
 		}
 	}
-	return matchExample{}, fmt.Errorf("%s split: no negative caption found for image %d", sp.Name, i)
+	return MatchExample{}, fmt.Errorf("%s split: no negative caption found for image %d", sp.Name, i)
 }
 
-// matchEvalSet is the fixed evaluation set of a split: four examples per image (two
+// MatchEvalSet is the fixed evaluation set of a split: four examples per image (two
 // positives with different captions, one caption of another image, one swapped word),
 // each drawn from a generator seeded by the image index.
-func matchEvalSet(sp *PairSplit, n int, seed uint64) ([]matchExample, error) {
-	var out []matchExample
+func MatchEvalSet(sp *Split, n int, seed uint64) ([]MatchExample, error) {
+	var out []MatchExample
 	for i := range n {
 		rng := rand.New(rand.NewPCG(seed, uint64(i)))
 		caps := sp.Captions[i]
 		k := rng.IntN(len(caps))
-		out = append(out, matchExample{i, caps[k], matchPositive}, matchExample{i, caps[(k+len(caps)/2)%len(caps)], matchPositive})
-		for _, kind := range []matchKind{matchOther, matchSwapped} {
-			e, err := makeMatchExample(rng, sp, i, kind, nil)
+		out = append(out, MatchExample{i, caps[k], MatchPositive}, MatchExample{i, caps[(k+len(caps)/2)%len(caps)], MatchPositive})
+		for _, kind := range []MatchKind{MatchOther, MatchSwapped} {
+			e, err := makeMatch(rng, sp, i, kind, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -155,44 +160,47 @@ func matchEvalSet(sp *PairSplit, n int, seed uint64) ([]matchExample, error) {
 	return out, nil
 }
 
-// matchSource yields training batches for caption-image matching: inputs images
+// MatchSource yields training batches for caption-image matching: inputs images
 // [B, H, W, C] float32, ids and mask [B, L] int32; labels [B, 1] float32 (1 = match).
-// Images follow a seeded per-epoch order; each example's kind is drawn with
-// probabilities 1/2 positive, 1/4 other caption, 1/4 swapped word.
-type matchSource struct {
-	split     *PairSplit
+// Images follow datasets.Epochs; each example's kind is drawn with probabilities 1/2
+// positive, 1/4 other caption, 1/4 swapped word.
+type MatchSource struct {
+	split     *Split
 	tok       *text.Tokenizer
-	batch     int
-	seed      uint64
 	forbidden func(class int) bool // classes no training caption may name.
+	epochs    datasets.Epochs
+}
+
+// NewMatchSource returns the matching source of split in batches of batch; no swapped
+// caption names a class forbidden reports (nil: none).
+func NewMatchSource(split *Split, tok *text.Tokenizer, batch int, seed uint64, forbidden func(class int) bool) *MatchSource {
+	return &MatchSource{split: split, tok: tok, forbidden: forbidden, epochs: datasets.Epochs{Seed: seed, N: split.N, Batch: batch}}
 }
 
 // StepsPerEpoch implements train.Source.
-func (s *matchSource) StepsPerEpoch() int { return s.split.N / s.batch }
+func (s *MatchSource) StepsPerEpoch() int { return s.epochs.StepsPerEpoch() }
 
 // BatchSize implements train.Source.
-func (s *matchSource) BatchSize() int { return s.batch }
+func (s *MatchSource) BatchSize() int { return s.epochs.Batch }
 
 // Batch implements train.Source.
-func (s *matchSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, error) {
-	per := s.StepsPerEpoch()
-	if per < 1 {
-		return nil, nil, fmt.Errorf("%s: %d images, fewer than one batch of %d", s.split.Name, s.split.N, s.batch)
+func (s *MatchSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, error) {
+	idx, err := s.epochs.Indices(step)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", s.split.Name, err)
 	}
-	order := datasets.EpochOrder(s.seed, step/per, s.split.N)
-	rng := datasets.StepRNG(s.seed, step)
-	ex := make([]matchExample, s.batch)
-	for b, i := range order[(step%per)*s.batch : (step%per+1)*s.batch] {
-		kind := matchPositive
+	rng := datasets.StepRNG(s.epochs.Seed, step)
+	ex := make([]MatchExample, len(idx))
+	for b, i := range idx {
+		kind := MatchPositive
 		if r := rng.IntN(4); r >= 2 {
-			kind = matchKind(r - 1) // 2 -> other caption, 3 -> swapped word.
+			kind = MatchKind(r - 1) // 2 -> other caption, 3 -> swapped word.
 		}
-		var err error
-		if ex[b], err = makeMatchExample(rng, s.split, i, kind, s.forbidden); err != nil {
+		if ex[b], err = makeMatch(rng, s.split, i, kind, s.forbidden); err != nil {
 			return nil, nil, err
 		}
 	}
-	in, err := matchTensors(s.split, s.tok, ex)
+	in, err := MatchTensors(s.split, s.tok, ex)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -203,12 +211,12 @@ func (s *matchSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, err
 	return in, []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, len(ex), 1)}, nil
 }
 
-// matchTensors builds the model inputs (images, ids, mask) of examples.
-func matchTensors(sp *PairSplit, tok *text.Tokenizer, ex []matchExample) ([]*tensors.Tensor, error) {
+// MatchTensors builds the model inputs (images, ids, mask) of examples.
+func MatchTensors(sp *Split, tok *text.Tokenizer, ex []MatchExample) ([]*tensors.Tensor, error) {
 	idx := make([]int, len(ex))
 	texts := make([]string, len(ex))
 	for b, e := range ex {
 		idx[b], texts[b] = e.Image, e.Caption
 	}
-	return PairTensors(sp, tok, idx, texts)
+	return sp.Tensors(tok, idx, texts)
 }

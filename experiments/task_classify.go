@@ -1,12 +1,13 @@
 package experiments
 
+// The image classifiers' task (ViT, Perceiver on pixels): cross-entropy training,
+// evaluation by eval.Classify on the whole split, and the pictures they share.
+
 import (
 	"fmt"
 	"image/color"
 	"path/filepath"
 
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -30,7 +31,7 @@ func classifierTask(p *Params, d *imageData, batcher *datasets.ImageBatcher, cla
 			return []*Node{nn.Branches(scope, p.Int("branches"), in[0], classify)}
 		},
 		Loss: loss.SparseCategoricalCrossEntropyLogits,
-		Data: ImageSource{B: batcher},
+		Data: datasets.ImageSource{B: batcher},
 		TrainMetrics: []metric.Interface{
 			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
@@ -44,35 +45,6 @@ func classifierTask(p *Params, d *imageData, batcher *datasets.ImageBatcher, cla
 		},
 		Report: report,
 	}
-}
-
-// ImageSource adapts a datasets.ImageBatcher to train.Source: inputs
-// [batch, H, W, C] float32, labels [batch, 1] int32.
-type ImageSource struct{ B *datasets.ImageBatcher }
-
-// StepsPerEpoch implements train.Source.
-func (s ImageSource) StepsPerEpoch() int { return s.B.StepsPerEpoch() }
-
-// BatchSize implements train.Source.
-func (s ImageSource) BatchSize() int { return s.B.BatchSize }
-
-// Batch implements train.Source.
-func (s ImageSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, error) {
-	set := s.B.Set
-	x := tensors.FromShape(tensorShape(s.B.BatchSize, set.H, set.W, set.C))
-	y := tensors.FromShape(labelShape(s.B.BatchSize))
-	var err error
-	x.MustMutableFlatData(func(fx any) {
-		y.MustMutableFlatData(func(fy any) {
-			defer func() {
-				if p := recover(); p != nil {
-					err = fmt.Errorf("batch %d: %v", step, p)
-				}
-			}()
-			s.B.BatchInto(step, fx.([]float32), fy.([]int32))
-		})
-	})
-	return []*tensors.Tensor{x}, []*tensors.Tensor{y}, err
 }
 
 // Classifier is a model function for image classification: images -> logits.
@@ -90,19 +62,12 @@ func ClassifierEval(ev *train.Evaluation, fn Classifier, set *datasets.Images, m
 		return eval.Matrix{}, err
 	}
 	out, err := eval.Run(exec, set.N, evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
-		return []*tensors.Tensor{imagesTensor(set, idx, mean, std)}, nil
+		return []*tensors.Tensor{datasets.ImagesTensor(set, idx, mean, std)}, nil
 	})
 	if err != nil {
 		return eval.Matrix{}, err
 	}
 	return out[0], nil
-}
-
-// imagesTensor returns images idx of set, normalised: [len(idx), H, W, C].
-func imagesTensor(set *datasets.Images, idx []int, mean, std []float32) *tensors.Tensor {
-	x := tensors.FromShape(tensorShape(len(idx), set.H, set.W, set.C))
-	x.MustMutableFlatData(func(flat any) { datasets.Normalize(set, idx, mean, std, flat.([]float32)) })
-	return x
 }
 
 // classMetrics is eval.Classify's metrics, with its per-class accuracy and confusion
@@ -149,6 +114,3 @@ func predictionReport(ev *train.Evaluation, test *datasets.Images, n int) error 
 	ev.Log("wrote %s", path)
 	return nil
 }
-
-func tensorShape(b, h, w, c int) shapes.Shape { return shapes.Make(dtypes.Float32, b, h, w, c) }
-func labelShape(b int) shapes.Shape           { return shapes.Make(dtypes.Int32, b, 1) }

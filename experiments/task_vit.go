@@ -13,10 +13,9 @@ import (
 	"github.com/mmdna/mmdna/viz"
 )
 
-// vitParams are the parameters shared by the ViT classification experiments.
-func vitParams(dataDir string) []Param {
-	return []Param{
-		{"data_dir", dataDir, "dataset directory"},
+// vitFamily: the ViT classifier's parameters (models/vit).
+func vitFamily() Family {
+	return Family{Name: "vit", Params: []Param{
 		{"preset", "", "model size by name (mu/4, Ti/4, S/16, B/16); empty uses dim/depth/heads/mlp_dim/patch"},
 		{"patch", 4, "patch side in pixels"},
 		{"dim", 64, "token width"},
@@ -27,51 +26,39 @@ func vitParams(dataDir string) []Param {
 		{"dropout", 0.0, "dropout in attention output and MLP"},
 		{"drop_path", 0.0, "stochastic depth rate of the last block"},
 		{"crop_pad", 0, "random crop after zero padding by this many pixels (0: off)"},
-		{"branches", 2, "training step: the batch split into this many independent branches of one graph (the go backend runs them in parallel; same function)"},
 		{"hflip", false, "random horizontal flips"},
-		{"train_size", 0, "use only the first N training images (0: all)"},
-		{"val_size", 5000, "training images held out for evaluation during training (0: evaluate on test)"},
-		{"test_size", 0, "use only the first N test images (0: all)"},
-	}
+		{"branches", 2, "training step: the batch split into this many independent branches of one graph (the go backend runs them in parallel; same function)"},
+	}}
 }
 
-// imageData is a classification dataset with its normalisation.
-type imageData struct {
-	train, val, test *datasets.Images
-	mean, std        []float32
+// buildViTFMNIST is the ViT classifier on Fashion-MNIST.
+func buildViTFMNIST(env *Env) (*train.Task, error) {
+	d, err := loadFMNIST(env)
+	if err != nil {
+		return nil, err
+	}
+	return buildViTClassifier(env, d)
 }
 
-func (d *imageData) evalSet(split string) *datasets.Images {
-	if split == "eval" && d.val != nil {
-		return d.val
+// buildViTCIFAR10 is the ViT classifier on CIFAR-10.
+func buildViTCIFAR10(env *Env) (*train.Task, error) {
+	d, err := loadCIFAR10(env)
+	if err != nil {
+		return nil, err
 	}
-	return d.test
+	return buildViTClassifier(env, d)
 }
 
-// splitImageData applies train_size, val_size and test_size to loaded data.
-func splitImageData(p *Params, trainSet, test *datasets.Images, mean, std []float32) (*imageData, error) {
-	d := &imageData{train: trainSet, test: test, mean: mean, std: std}
-	if n := p.Int("train_size"); n > 0 && n < d.train.N {
-		d.train = d.train.Subset(d.train.Name, seq(n))
+// vitPeer is the PyTorch twin (bench/peers/vit_fmnist.py) of a ViT-on-Fashion-MNIST
+// configuration; nil for a model it does not build.
+func vitPeer(p *Params) []string {
+	if p.String("preset") != "" || p.Int("patch") != 4 {
+		return nil // the peer builds the reference widths on 28x28 only.
 	}
-	if n := p.Int("test_size"); n > 0 && n < d.test.N {
-		d.test = d.test.Subset(d.test.Name, seq(n))
-	}
-	if n := p.Int("val_size"); n > 0 {
-		var err error
-		if d.train, d.val, err = d.train.SplitValidation(n, uint64(p.Int("seed"))); err != nil {
-			return nil, fmt.Errorf("parameter val_size=%d: %w", n, err)
-		}
-	}
-	return d, nil
-}
-
-func seq(n int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx
+	return []string{"bench/peers/vit_fmnist.py", "--data", p.String("data_dir"),
+		"--dim", Format(p.Int("dim")), "--depth", Format(p.Int("depth")), "--heads", Format(p.Int("heads")),
+		"--mlp", Format(p.Int("mlp_dim")), "--pool", p.String("pool"), "--lr", Format(p.Float("lr")),
+		"--wd", Format(p.Float("weight_decay")), "--warmup", Format(p.Int("warmup")), "--seed", Format(p.Int("seed"))}
 }
 
 // vitConfig builds the model configuration from the parameters.
@@ -129,7 +116,7 @@ func vitReport(ev *train.Evaluation, cfg vit.Config, d *imageData) error {
 	if err != nil {
 		return err
 	}
-	maps, err := exec.Exec(imagesTensor(sample, seq(sample.N), d.mean, d.std))
+	maps, err := exec.Exec(datasets.ImagesTensor(sample, seq(sample.N), d.mean, d.std))
 	if err != nil {
 		return err
 	}

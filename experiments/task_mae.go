@@ -14,15 +14,17 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/datasets"
+	"github.com/mmdna/mmdna/datasets/fmnist"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/mae"
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/train"
 )
 
-// maeParams are the parameters of the MAE experiments.
-func maeParams() []Param {
-	return []Param{
+// maeFamily: the masked autoencoder's parameters (models/mae) and its linear probes'.
+func maeFamily() Family {
+	return Family{Name: "mae", Params: []Param{
 		{"patch", 4, "patch side in pixels"},
 		{"dim", 64, "encoder token width"},
 		{"depth", 4, "encoder blocks"},
@@ -41,7 +43,7 @@ func maeParams() []Param {
 		{"probe_test", 0, "test images the probe is scored on (0: all)"},
 		{"probe_epochs", 30, "epochs of the linear probe (Adam on standardised features)"},
 		{"probe_lr", 0.01, "learning rate of the linear probe"},
-	}
+	}}
 }
 
 // maeConfig builds the MAE configuration from the parameters.
@@ -95,7 +97,7 @@ func buildMAE(env *Env, d *maeData) (*train.Task, error) {
 		},
 		// The model returns its own loss; the labels only serve the probe.
 		Loss: func(_, predictions []*Node) *Node { return predictions[0] },
-		Data: ImageSource{B: batcher},
+		Data: datasets.ImageSource{B: batcher},
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
 			set := d.evalSet(ev.Split)
 			if n := p.Int("eval_size"); n > 0 && n < set.N {
@@ -117,6 +119,39 @@ func buildMAE(env *Env, d *maeData) (*train.Task, error) {
 			return m, nil
 		},
 	}, nil
+}
+
+// buildMAEFMNIST pretrains on Fashion-MNIST and probes the class.
+func buildMAEFMNIST(env *Env) (*train.Task, error) {
+	d, err := loadFMNIST(env)
+	if err != nil {
+		return nil, err
+	}
+	return buildMAE(env, &maeData{imageData: d, probes: []maeProbeLabels{
+		{name: "Fashion-MNIST class", classes: fmnist.NumClasses, train: d.train.Labels, test: d.test.Labels}}})
+}
+
+// buildMAEShapes pretrains on the shapes world and probes the main object's
+// colour-shape class, shape and colour, and the number of objects.
+func buildMAEShapes(env *Env) (*train.Task, error) {
+	w, err := generateShapes(env)
+	if err != nil {
+		return nil, err
+	}
+	counts := func(s *shapeworld.Split) []int32 {
+		c := make([]int32, len(s.Scenes))
+		for i, sc := range s.Scenes {
+			c[i] = int32(len(sc.Objects) - 1)
+		}
+		return c
+	}
+	probes := []maeProbeLabels{
+		{name: "main object's colour and shape", classes: shapeworld.NumClasses, train: w.Train.Images.Labels, test: w.Test.Images.Labels},
+		{key: "shape", name: "main object's shape", classes: shapeworld.NumShapes, train: w.Train.ShapeLabels(), test: w.Test.ShapeLabels()},
+		{key: "colour", name: "main object's colour", classes: shapeworld.NumColours, train: w.Train.ColourLabels(), test: w.Test.ColourLabels()},
+		{key: "count", name: "number of objects", classes: 3, train: counts(w.Train), test: counts(w.Test)},
+	}
+	return buildMAE(env, &maeData{imageData: shapesData(w), probes: probes})
 }
 
 // maeNoise fills dst [len(idx), L] with the masking noise of images idx: a pure
@@ -162,14 +197,14 @@ func maeInputs(cfg mae.Config, set *datasets.Images, mean, std []float32, seed u
 	return func(idx []int) ([]*tensors.Tensor, error) {
 		noise := make([]float32, len(idx)*L)
 		maeNoise(seed, idx, L, noise)
-		return []*tensors.Tensor{imagesTensor(set, idx, mean, std), tensors.FromFlatDataAndDimensions(noise, len(idx), L)}, nil
+		return []*tensors.Tensor{datasets.ImagesTensor(set, idx, mean, std), tensors.FromFlatDataAndDimensions(noise, len(idx), L)}, nil
 	}
 }
 
 // maeFeatures runs a Features executor over images idx of set: [len(idx), dim].
 func maeFeatures(exec *model.Exec, set *datasets.Images, idx []int, mean, std []float32) (eval.Matrix, error) {
 	out, err := eval.Run(exec, len(idx), evalChunk, func(k []int) ([]*tensors.Tensor, error) {
-		return []*tensors.Tensor{imagesTensor(set, eval.Pick(idx, k), mean, std)}, nil
+		return []*tensors.Tensor{datasets.ImagesTensor(set, eval.Pick(idx, k), mean, std)}, nil
 	})
 	if err != nil {
 		return eval.Matrix{}, err

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"github.com/mmdna/mmdna/datasets/pairs"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
@@ -39,9 +40,9 @@ func newClipEncoder(ev *train.Evaluation, cfg clip.Config, tok *text.Tokenizer) 
 }
 
 // images embeds the first n images of a split: [n, embed_dim].
-func (e *clipEncoder) images(sp *PairSplit, n int) (eval.Matrix, error) {
+func (e *clipEncoder) images(sp *pairs.Split, n int) (eval.Matrix, error) {
 	out, err := eval.Run(e.img, n, evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
-		t, err := ImagesTensor(sp, idx)
+		t, err := sp.ImagesTensor(idx)
 		return []*tensors.Tensor{t}, err
 	})
 	if err != nil {
@@ -54,7 +55,7 @@ func (e *clipEncoder) images(sp *PairSplit, n int) (eval.Matrix, error) {
 // texts embeds captions: [len(texts), embed_dim].
 func (e *clipEncoder) texts(texts []string) (eval.Matrix, error) {
 	out, err := eval.Run(e.txt, len(texts), evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
-		return TokenTensors(e.tok, eval.Pick(texts, idx)), nil
+		return pairs.TokenTensors(e.tok, eval.Pick(texts, idx)), nil
 	})
 	if err != nil {
 		return eval.Matrix{}, err
@@ -65,7 +66,7 @@ func (e *clipEncoder) texts(texts []string) (eval.Matrix, error) {
 // clipEvalSet is a split embedded for evaluation: the first N images, all their
 // captions, the similarity matrix and the retrieval set.
 type clipEvalSet struct {
-	Split *PairSplit
+	Split *pairs.Split
 	N     int
 	Img   eval.Matrix // [N, embed_dim]
 	Txt   eval.Matrix // [captions, embed_dim], image by image.
@@ -75,7 +76,7 @@ type clipEvalSet struct {
 }
 
 // embedSplit embeds the first n images of sp (all when n <= 0) and their captions.
-func embedSplit(enc *clipEncoder, sp *PairSplit, n int) (*clipEvalSet, error) {
+func embedSplit(enc *clipEncoder, sp *pairs.Split, n int) (*clipEvalSet, error) {
 	if n <= 0 || n > sp.N {
 		n = sp.N
 	}
@@ -120,4 +121,68 @@ func (s *clipEvalSet) contrastiveLoss(batch int) float64 {
 		first[s.Set.Owner[j]] = j
 	}
 	return eval.BlockContrastiveLoss(s.Sim, s.N, func(i int) int { return first[i] + i%len(s.Split.Captions[i]) }, s.Scale, batch)
+}
+
+// buildClipFlickr8k trains CLIP on Flickr8k and evaluates retrieval under the
+// 5-captions-per-image convention.
+func buildClipFlickr8k(env *Env) (*train.Task, error) {
+	p := env.P
+	if p.String("data_dir") == "" {
+		return nil, fmt.Errorf("parameter data_dir: clip-flickr8k needs the Flickr8k directory (captions.txt, Images/)")
+	}
+	d, cfg, err := loadClipPairs(env)
+	if err != nil {
+		return nil, err
+	}
+	batch := p.Int("batch_size")
+	if d.Train.N < batch {
+		return nil, fmt.Errorf("parameter batch_size=%d: the training split has only %d images", batch, d.Train.N)
+	}
+	task := clipTask(cfg, pairs.NewSource(d.Train, d.Tok, batch, uint64(p.Int("seed"))))
+	evaluate := func(ev *train.Evaluation) (*clipEvalSet, train.Metrics, error) {
+		enc, err := newClipEncoder(ev, cfg, d.Tok)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := embedSplit(enc, d.Split(ev.Split), p.Int("eval_size"))
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := s.retrievalMetrics(batch)
+		return s, m, err
+	}
+	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
+		s, m, err := evaluate(ev)
+		ev.Result = s
+		return m, err
+	}
+	task.Report = func(ev *train.Evaluation) error {
+		s, ok := ev.Result.(*clipEvalSet)
+		if !ok || s == nil {
+			return fmt.Errorf("clip-flickr8k report: the test evaluation left no embeddings (%T)", ev.Result)
+		}
+		// The chapter's generate_example: image 0 and its first caption, plus two more.
+		images := []int{0, min(1, s.N-1), min(2, s.N-1)}
+		captions := []int{0, min(5, len(s.Set.Owner)-1)}
+		path, err := clipExamples(ev, s, dedupe(images), dedupe(captions), "examples.png")
+		if err != nil {
+			return err
+		}
+		ev.Log("wrote %s", path)
+		return clipLossReport(ev, batch, "clip-flickr8k")
+	}
+	return task, nil
+}
+
+// dedupe drops repeated values, keeping the first of each.
+func dedupe(v []int) []int {
+	var out []int
+	seen := map[int]bool{}
+	for _, x := range v {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }

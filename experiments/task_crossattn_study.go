@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mmdna/mmdna/datasets/pairs"
 	"maps"
 	"math"
 	"os"
@@ -28,7 +29,7 @@ import (
 // crossAttnAblation holds what the versions share: parameters, data and where they go.
 type crossAttnAblation struct {
 	env      *Env
-	data     *PairData
+	data     *pairs.Data
 	versions []string
 	results  []versionResult
 	run      StudyRun
@@ -43,7 +44,7 @@ func studyCrossAttnAblation(ctx context.Context, env *Env, run StudyRun) (*train
 	a := &crossAttnAblation{env: env, versions: versions, run: run}
 	a.emit(train.Event{Kind: train.KindStart, Path: env.Dir, Message: fmt.Sprintf(
 		"ablation of %d versions in %s", len(versions), env.Dir)})
-	if a.data, err = LoadPairs(env); err != nil {
+	if a.data, err = loadPairs(env); err != nil {
 		return nil, a.fail(err)
 	}
 	if err := a.trainAll(ctx); err != nil {
@@ -267,6 +268,6 @@ func diffRunParams(dir string, want map[string]any) ([]string, error) {
 	return diff, nil
 }
 
-func errSmallSplit(sp *PairSplit, b int) error {
+func errSmallSplit(sp *pairs.Split, b int) error {
 	return fmt.Errorf("%s: %d images, fewer than one batch of %d for evaluation", sp.Name, sp.N, b)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/mmdna/mmdna/datasets/pairs"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -98,7 +99,7 @@ func judgeProbe(sims []float64, correct int) probeVerdict {
 // shape both differ from it (and from each other's pair), the right caption second as
 // in the chapter's list. On Flickr8k: the first image's first caption and the first
 // captions of four images spread over the split.
-func chapterProbe(sp *PairSplit) (captionProbe, error) {
+func chapterProbe(sp *pairs.Split) (captionProbe, error) {
 	if sp.Scenes == nil {
 		if sp.N < 5 {
 			return captionProbe{}, fmt.Errorf("%s: %d images, need 5 for the chapter's probe", sp.Name, sp.N)
@@ -143,7 +144,7 @@ func chapterProbe(sp *PairSplit) (captionProbe, error) {
 // distractor comes from an image whose main object (the one every caption names) is
 // a colour-shape pair absent from the probed image, so it is false for it, and the
 // four name four different pairs; on Flickr8k distractors are other images' captions.
-func testProbes(sp *PairSplit, n int, seed uint64) ([]captionProbe, error) {
+func testProbes(sp *pairs.Split, n int, seed uint64) ([]captionProbe, error) {
 	n = min(n, sp.N)
 	if sp.N < 5 || n < 1 {
 		return nil, fmt.Errorf("%s: %d images, need at least 5 for probes", sp.Name, sp.N)
@@ -188,8 +189,8 @@ func testProbes(sp *PairSplit, n int, seed uint64) ([]captionProbe, error) {
 // PairScores: inputs images [chunk, H, W, C], ids and mask [chunk, len]; output [chunk].
 type pairScorer struct {
 	exec  *model.Exec
-	split *PairSplit
-	data  *PairData
+	split *pairs.Split
+	data  *pairs.Data
 	chunk int // pairs per call (eval.Run pads the last).
 }
 
@@ -203,7 +204,7 @@ func (s *pairScorer) score(probes []captionProbe) ([][]float64, error) {
 		}
 	}
 	out, err := eval.Run(s.exec, len(imgs), s.chunk, func(idx []int) ([]*tensors.Tensor, error) {
-		return PairTensors(s.split, s.data.Tok, eval.Pick(imgs, idx), eval.Pick(texts, idx))
+		return s.split.Tensors(s.data.Tok, eval.Pick(imgs, idx), eval.Pick(texts, idx))
 	})
 	if err != nil {
 		return nil, err
@@ -231,7 +232,7 @@ type probeSummary struct {
 	NovelTrainedWell nullNum `json:"novel_trained_well"`
 }
 
-func summarizeProbes(sp *PairSplit, probes []captionProbe, verdicts []probeVerdict) probeSummary {
+func summarizeProbes(sp *pairs.Split, probes []captionProbe, verdicts []probeVerdict) probeSummary {
 	s := probeSummary{N: len(verdicts)}
 	ratios := make([]float64, 0, len(verdicts))
 	novelWell := 0

@@ -1,8 +1,13 @@
 package experiments
 
+// The CLIP family: its parameters, the dual encoder's configuration from them and the
+// training task every CLIP experiment shares; evaluation in task_clip_eval.go, pictures
+// in task_clip_report.go, each dataset's evaluation in task_clip_<data>.go.
+
 import (
 	"errors"
 	"fmt"
+	"github.com/mmdna/mmdna/datasets/pairs"
 	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
@@ -13,11 +18,11 @@ import (
 	"github.com/mmdna/mmdna/train"
 )
 
-// clipParams are the model and evaluation parameters shared by the CLIP experiments;
-// zero values keep the preset's choice.
-func clipParams(preset, templates string) []Param {
-	return []Param{
-		{"preset", preset, "model size by name: " + strings.Join(clip.PresetNames(), ", ") +
+// clipFamily: the dual encoder's parameters (models/clip) and its evaluation's; zero
+// values keep the preset's choice.
+func clipFamily() Family {
+	return Family{Name: "clip", Params: []Param{
+		{"preset", "small", "model size by name: " + strings.Join(clip.PresetNames(), ", ") +
 			" (multimodal_embedding is the chapter's model)"},
 		{"tower", "", "image tower: vit or conv (empty: the preset's)"},
 		{"patch", 0, "ViT patch side (0: 4 up to 32-pixel images, else side/8)"},
@@ -28,9 +33,9 @@ func clipParams(preset, templates string) []Param {
 		{"embed_dim", 0, "width of the shared embedding space (0: the preset's)"},
 		{"text_pool", "", "text pooling: eos (CLIP), mean, first (BERT's [CLS]); empty: the preset's"},
 		{"max_logit_scale", clip.DefaultMaxLogitScale, "clamp of the logit scale exp(s), s initialised to log(1/0.07)"},
-		{"templates", templates, "zero-shot prompt templates separated by |, each with a {class} slot"},
+		{"templates", "a photo of a {class}.", "zero-shot prompt templates separated by |, each with a {class} slot"},
 		{"eval_size", 0, "evaluate on the first N images of val and test (0: all)"},
-	}
+	}}
 }
 
 // clipConfig builds the dual encoder's configuration from the parameters.
@@ -123,4 +128,19 @@ func clipTask(cfg clip.Config, src train.Source) *train.Task {
 		TrainMetrics: []metric.Interface{scaleMetric},
 		ExampleUnit:  "pair",
 	}
+}
+
+// loadClipPairs loads the image-text data of a CLIP experiment and configures the
+// dual encoder for its images and vocabulary.
+func loadClipPairs(env *Env) (*pairs.Data, clip.Config, error) {
+	d, err := loadPairs(env)
+	if err != nil {
+		return nil, clip.Config{}, err
+	}
+	cfg, err := clipConfig(env.P, d.Train.H, d.Train.C, d.Tok.VocabSize(), d.Tok.MaxLen())
+	if err != nil {
+		return nil, cfg, err
+	}
+	env.Log("clip: %s", describeClip(cfg))
+	return d, cfg, nil
 }
