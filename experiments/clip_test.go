@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mmdna/mmdna/weights"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -80,7 +81,8 @@ func TestClipShapesSmoke(t *testing.T) {
 	if n := res.Metrics["zero_shot_heldout_n"]; n < 5 {
 		t.Errorf("only %v held-out test images in 256", n)
 	}
-	wantFiles(t, dir, "loss.png", "examples.png", "zeroshot.png", "tokenizer.json")
+	wantFiles(t, dir, "loss.png", "examples.png", "zeroshot.png", "tokenizer.json", "model.json")
+	wantLoadable(t, dir, weights.KindCLIP)
 	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil || !strings.Contains(string(data), "zero_shot_heldout_per_class") {
 		t.Errorf("results.json lacks the per-class details: %v", err)
@@ -195,7 +197,8 @@ func TestClipFMNISTSmoke(t *testing.T) {
 	if c := res.Metrics["zero_shot_chance"]; math.Abs(c-0.1) > 1e-9 {
 		t.Errorf("chance %v, want 0.1", c)
 	}
-	wantFiles(t, dir, "loss.png", "predictions.png")
+	wantFiles(t, dir, "loss.png", "predictions.png", "model.json")
+	wantLoadable(t, dir, weights.KindCLIP)
 }
 
 // TestReadLossCurve reads a metrics.jsonl with train, eval and test lines, a null

@@ -16,6 +16,7 @@ import (
 	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/train"
+	"github.com/mmdna/mmdna/weights"
 )
 
 // clipFamily: the dual encoder's parameters (models/clip) and its evaluation's; zero
@@ -115,8 +116,12 @@ func describeClip(cfg clip.Config) string {
 }
 
 // clipTask is the training side of every CLIP experiment: pairs from src, the
-// symmetric contrastive loss, the logit scale as a training metric.
-func clipTask(cfg clip.Config, src train.Source) *train.Task {
+// symmetric contrastive loss, the logit scale as a training metric. It records the
+// model in the run directory as weights.Spec (model.json), for weights.Load.
+func clipTask(env *Env, cfg clip.Config, src train.Source) (*train.Task, error) {
+	if err := weights.WriteSpec(env.Dir, weights.Spec{Kind: weights.KindCLIP, CLIP: cfg}); err != nil {
+		return nil, fmt.Errorf("-out %s: %w", env.Dir, err)
+	}
 	scaleMetric := metric.NewBaseMetric("Logit scale", "logit_scale", "scale",
 		func(_ *model.Scope, _, predictions []*Node) *Node { return predictions[2] }, nil)
 	return &train.Task{
@@ -127,7 +132,7 @@ func clipTask(cfg clip.Config, src train.Source) *train.Task {
 		Data:         src,
 		TrainMetrics: []metric.Interface{scaleMetric},
 		ExampleUnit:  "pair",
-	}
+	}, nil
 }
 
 // loadClipPairs loads the image-text data of a CLIP experiment and configures the

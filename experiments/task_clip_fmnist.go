@@ -66,7 +66,10 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 	env.Log("fashion-mnist: %d train, %d eval, %d test images; vocabulary %d; clip: %s", d.train.N,
 		splits["eval"].N, d.test.N, tok.VocabSize(), describeClip(cfg))
 	batch := p.Int("batch_size")
-	task := clipTask(cfg, pairs.NewSource(splits["train"], tok, batch, uint64(p.Int("seed"))))
+	task, err := clipTask(env, cfg, pairs.NewSource(splits["train"], tok, batch, uint64(p.Int("seed"))))
+	if err != nil {
+		return nil, err
+	}
 	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
 		set := d.evalSet(ev.Split)
 		n := set.N

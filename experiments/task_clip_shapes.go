@@ -32,7 +32,10 @@ func buildClipShapes(env *Env) (*train.Task, error) {
 		return nil, err
 	}
 	src := pairs.NewSource(d.Train, d.Tok, p.Int("batch_size"), uint64(p.Int("seed")))
-	task := clipTask(cfg, src)
+	task, err := clipTask(env, cfg, src)
+	if err != nil {
+		return nil, err
+	}
 	batch := p.Int("batch_size")
 	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
 		s, z, m, err := clipShapesEval(ev, cfg, d, templates, p.Int("eval_size"), batch)

@@ -11,6 +11,7 @@ import (
 	"github.com/mmdna/mmdna/models/vit"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
+	"github.com/mmdna/mmdna/weights"
 )
 
 // vitFamily: the ViT classifier's parameters (models/vit).
@@ -78,7 +79,9 @@ func vitConfig(p *Params, image, channels, classes int) (vit.Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// buildViTClassifier wires a ViT classifier on loaded image data into a task.
+// buildViTClassifier wires a ViT classifier on loaded image data into a task, and
+// records the model in the run directory as weights.Spec (model.json), so that
+// weights.Load rebuilds it from the run with no experiments code.
 func buildViTClassifier(env *Env, d *imageData) (*train.Task, error) {
 	p := env.P
 	cfg, err := vitConfig(p, d.train.H, d.train.C, len(d.train.Classes))
@@ -92,6 +95,9 @@ func buildViTClassifier(env *Env, d *imageData) (*train.Task, error) {
 		Mean: d.mean, Std: d.std, Augment: datasets.Augment{CropPad: p.Int("crop_pad"), HFlip: p.Bool("hflip")}}
 	if err := batcher.Validate(); err != nil {
 		return nil, err
+	}
+	if err := weights.WriteSpec(env.Dir, weights.Spec{Kind: weights.KindViT, ViT: cfg, Labels: d.train.Classes}); err != nil {
+		return nil, fmt.Errorf("-out %s: %w", env.Dir, err)
 	}
 	env.Log("%s: %d train, %d eval, %d test images; ViT %d tokens, dim %d, depth %d", d.train.Name, d.train.N,
 		d.evalSet("eval").N, d.test.N, cfg.Tokens(), cfg.Dim, cfg.Depth)
