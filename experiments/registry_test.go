@@ -67,3 +67,23 @@ func TestParamsErrors(t *testing.T) {
 		t.Errorf("smoke with an explicit steps: steps %d test_size %d (%v); the user's value must win over smoke", p.Int("steps"), p.Int("test_size"), err)
 	}
 }
+
+// TestOrigins: every value says where it came from, and a user's -set wins over the
+// experiment's and the smoke size's.
+func TestOrigins(t *testing.T) {
+	e, _ := Get("mlp-spirals")
+	p, err := e.Resolve([]string{"smoke=true;lr=0.5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"smoke": FromSet, "lr": FromSet, "steps": FromSmoke, "warmup": FromExperiment,
+		"hidden": FromExperiment, "min_lr": FromTrain, "batch_size": FromCommon} {
+		if got := p.Origin(key); got != want {
+			t.Errorf("%s from %q, want %q", key, got, want)
+		}
+	}
+	v, _ := Get("vit-fmnist")
+	if p, _ := v.Resolve(nil); p.Origin("patch") != FromFamily+"vit" || p.Origin("data_dir") != FromExperiment {
+		t.Errorf("vit-fmnist: patch from %q, data_dir from %q", p.Origin("patch"), p.Origin("data_dir"))
+	}
+}
