@@ -212,3 +212,12 @@ func TestReadVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestCrossAttnMatchSmoke trains one version (v9, the chapter's best family) a few
+// steps: it learns, and reports the contrastive loss, the in-batch accuracy and the
+// chapter's probe and test verdicts.
+func TestCrossAttnMatchSmoke(t *testing.T) {
+	dir, res := runExp(t, "crossattn-match", tinyAblationSets, "steps=12;log_every=3;eval_every=6;ckpt_every=6;lr=1e-3")
+	wantRun(t, dir, res.Metrics, []string{"loss", "accuracy", "probe_ratio", "test_trained_well", "test_ratio_median"})
+	wantLossFalls(t, dir, 1, 0.05)
+}

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"github.com/mmdna/mmdna/internal/testbackend"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,17 +12,15 @@ import (
 
 // perceiverTiny shrinks the Perceiver experiments to a few seconds; two repeats
 // with shared weights and the IO head take the less common code paths.
-const perceiverTiny = "smoke=true;steps=6;eval_every=3;ckpt_every=3;log_every=3;batch_size=32;num_latents=4;" +
+const perceiverTiny = "smoke=true;steps=18;warmup=3;eval_every=9;ckpt_every=9;log_every=3;batch_size=32;num_latents=4;" +
 	"latent_dim=16;latent_heads=2;cross_dim_head=16;mlp_dim=32;depth=1;repeats=3;share_weights=true;"
 
 // TestPerceiverShapesSmoke runs perceiver-shapes end to end at a tiny size.
 func TestPerceiverShapesSmoke(t *testing.T) {
-	dir, res := mpRun(t, "perceiver-shapes", perceiverTiny+"head=io;input_dim=16;shapes_train=128;shapes_val=32;shapes_test=32;eval_size=16")
-	mpWant(t, dir, res.Metrics, []string{"loss", "accuracy", "blind_accuracy", "acc_count", "acc_colour", "acc_position"},
+	dir, res := runExp(t, "perceiver-shapes", perceiverTiny+"head=io;input_dim=16;shapes_train=128;shapes_val=32;shapes_test=32;eval_size=16")
+	wantRun(t, dir, res.Metrics, []string{"loss", "accuracy", "blind_accuracy", "acc_count", "acc_colour", "acc_position"},
 		"vqa.png", "tokenizer.json")
-	if a := res.Metrics["accuracy"]; a < 0 || a > 1 {
-		t.Errorf("accuracy %v out of [0, 1]", a)
-	}
+	wantLossFalls(t, dir, 2, 0.03)
 }
 
 // TestPerceiverFMNISTSmoke runs perceiver-fmnist on a few hundred images (skipped
@@ -33,8 +32,9 @@ func TestPerceiverFMNISTSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads all of Fashion-MNIST")
 	}
-	dir, res := mpRun(t, "perceiver-fmnist", perceiverTiny+"positions=learned;train_size=256;val_size=64;test_size=64")
-	mpWant(t, dir, res.Metrics, []string{"loss", "accuracy"}, "predictions.png", "cross_attention.png")
+	dir, res := runExp(t, "perceiver-fmnist", perceiverTiny+"positions=learned;train_size=256;val_size=64;test_size=64")
+	wantRun(t, dir, res.Metrics, []string{"loss", "accuracy"}, "predictions.png", "cross_attention.png")
+	wantLossFalls(t, dir, 2, 0.10)
 }
 
 // TestPerceiverBadParams: bad values are refused with the parameter's name.
@@ -54,7 +54,7 @@ func TestPerceiverBadParams(t *testing.T) {
 				continue
 			}
 		}
-		_, err := Prepare(Request{Name: name, Sets: []string{"smoke=true;" + sets}, Out: filepath.Join(t.TempDir(), "run"), Backend: mpBackend()})
+		_, err := Prepare(Request{Name: name, Sets: []string{"smoke=true;" + sets}, Out: filepath.Join(t.TempDir(), "run"), Backend: testbackend.Go()})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s %s: error %v, want one naming %q", name, sets, err, want)
 		}
