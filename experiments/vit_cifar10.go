@@ -8,7 +8,8 @@ package experiments
 //
 // Wall time and accuracy: not measured on the reference machine (no CIFAR-10 there).
 // The code path is tested end to end on files in the real format written by
-// cifar10.WriteSynthetic, and cmd/bench times its training step on them; expect
+// cifar10.WriteSynthetic (TestViTCIFAR10Synthetic); `cmd/bench -exp vit-cifar10 -set
+// data_dir=DIR` times its training step on any such directory. Expect
 // roughly 20k steps' worth of epochs to be needed for ~80% (small ViTs trained from
 // scratch on CIFAR-10 without heavy augmentation stay below ResNets).
 
