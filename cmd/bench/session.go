@@ -80,7 +80,11 @@ func (s *session) runAll(names []string, batches string) ([]Row, error) {
 			}
 			var group []Row
 			if s.peers {
-				group = append(group, s.runPeers(exp, sets, batch)...)
+				peerRows, err := s.runPeers(exp, sets, batch)
+				if err != nil {
+					return nil, err
+				}
+				group = append(group, peerRows...)
 			}
 			for _, bname := range s.backends {
 				row, err := s.benchOne(exp, bname, sets)
@@ -102,33 +106,38 @@ func (s *session) runAll(names []string, batches string) ([]Row, error) {
 	return rows, nil
 }
 
-// runPeers runs the experiment's peers; a failing peer is reported and skipped.
-func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int) []Row {
+// runPeers runs the experiment's peers. A peer that fails while running is reported
+// and skipped (the table keeps the others); a python that cannot be probed skips the
+// peers, unless -python named it; a device or framework the flags ask for and the
+// python lacks is an error.
+func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int) ([]Row, error) {
 	if exp.Peer == nil {
-		return nil
+		return nil, nil
 	}
 	p, err := exp.Resolve(sets)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	base := exp.Peer(p)
 	if base == nil {
 		fmt.Fprintf(os.Stderr, "bench: %s: no peer for these parameters\n", exp.Name)
-		return nil
+		return nil, nil
 	}
 	if s.pyInfo == nil {
 		info, err := probePython(s.peer.python)
 		if err != nil {
+			if s.peer.pythonSet {
+				return nil, err
+			}
 			fmt.Fprintf(os.Stderr, "bench: peers skipped: %v\n", err)
 			s.peers = false
-			return nil
+			return nil, nil
 		}
 		s.pyInfo = &info
 	}
 	runs, err := peerRuns(base, *s.pyInfo, s.peer)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: peers of %s skipped: %v\n", exp.Name, err)
-		return nil
+		return nil, err
 	}
 	var rows []Row
 	for _, pr := range runs {
@@ -143,7 +152,7 @@ func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int
 		fmt.Fprintf(os.Stderr, "bench: %s batch %d on %s: %.1f ms/step\n", exp.Name, batch, row.Runner, row.StepMS)
 		rows = append(rows, row)
 	}
-	return rows
+	return rows, nil
 }
 
 func batchSizes(exp *experiments.Experiment, sets, batches string) ([]int, error) {
