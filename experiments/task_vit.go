@@ -51,15 +51,22 @@ func buildViTCIFAR10(env *Env) (*train.Task, error) {
 }
 
 // vitPeer is the PyTorch twin (bench/peers/vit_fmnist.py) of a ViT-on-Fashion-MNIST
-// configuration; nil for a model it does not build.
+// configuration, its recipe included; nil for a model or schedule it does not build.
 func vitPeer(p *Params) []string {
 	if p.String("preset") != "" || p.Int("patch") != 4 {
 		return nil // the peer builds the reference widths on 28x28 only.
 	}
-	return []string{"bench/peers/vit_fmnist.py", "--data", p.String("data_dir"),
-		"--dim", Format(p.Int("dim")), "--depth", Format(p.Int("depth")), "--heads", Format(p.Int("heads")),
-		"--mlp", Format(p.Int("mlp_dim")), "--pool", p.String("pool"), "--lr", Format(p.Float("lr")),
-		"--wd", Format(p.Float("weight_decay")), "--warmup", Format(p.Int("warmup")), "--seed", Format(p.Int("seed"))}
+	schedule := "cosine" // the peer's cosine ends at 0.
+	switch lr, minLR := p.Float("lr"), p.Float("min_lr"); {
+	case p.Int("warmup") == 0 && minLR == lr:
+		schedule = "constant"
+	case minLR != 0:
+		return nil
+	}
+	return peerArgs("bench/peers/vit_fmnist.py", "data", p.String("data_dir"), "dim", p.Int("dim"),
+		"depth", p.Int("depth"), "heads", p.Int("heads"), "mlp", p.Int("mlp_dim"), "pool", p.String("pool"),
+		"batch", p.Int("batch_size"), "lr", p.Float("lr"), "wd", p.Float("weight_decay"), "schedule", schedule,
+		"warmup", p.Int("warmup"), "clip", p.Float("clip_norm"), "seed", p.Int("seed"))
 }
 
 // vitConfig builds the model configuration from the parameters.

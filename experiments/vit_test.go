@@ -81,7 +81,7 @@ func TestViTCIFAR10Synthetic(t *testing.T) {
 	}
 }
 
-// TestViTFMNISTSmoke runs vit-fmnist and vit-fmnist-ref on a few thousand images
+// TestViTFMNISTSmoke runs the Fashion-MNIST ViT experiments on a few thousand images
 // (skipped without the Debian package's files, and in -short: they load all of
 // Fashion-MNIST).
 func TestViTFMNISTSmoke(t *testing.T) {
@@ -91,11 +91,35 @@ func TestViTFMNISTSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads all of Fashion-MNIST")
 	}
-	for _, name := range []string{"vit-fmnist", "vit-fmnist-ref"} {
+	for _, name := range []string{"vit-fmnist", "vit-fmnist-ref", "vit-fmnist-ref-gap"} {
 		dir, res := runExp(t, name, vitTiny+"train_size=2048;test_size=256")
 		wantRun(t, dir, res.Metrics, []string{"accuracy", "top5_accuracy", "loss"}, "predictions.png", "attention.png",
 			"model.json")
 		wantLossFalls(t, dir, 2, 0.03)
 		wantLoadable(t, dir, weights.KindViT)
+	}
+}
+
+// TestViTPeerRecipe: the PyTorch peer's command line carries the recipe: the chapter's
+// for vit-fmnist-ref (cls token, batch 32, lr 1e-4 constant, weight decay 0.01, no
+// clipping), warmup + cosine and clipping for vit-fmnist-ref-gap; a schedule the peer
+// cannot follow (a cosine ending above 0) has no peer.
+func TestViTPeerRecipe(t *testing.T) {
+	for _, c := range []struct {
+		name, sets, want string
+	}{
+		{"vit-fmnist-ref", "", "--pool cls --batch 32 --lr 0.0001 --wd 0.01 --schedule constant --warmup 0 --clip 0 --seed 1"},
+		{"vit-fmnist-ref-gap", "", "--pool gap --batch 128 --lr 0.001 --wd 0.05 --schedule cosine --warmup 100 --clip 1 --seed 1"},
+		{"vit-fmnist-ref", "min_lr=1e-5", ""},
+	} {
+		e, _ := Get(c.name)
+		p, err := e.Resolve([]string{c.sets})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(e.Peer(p), " ")
+		if (c.want == "") != (got == "") || !strings.HasSuffix(got, c.want) {
+			t.Errorf("%s %s: peer %q, want it to end with %q", c.name, c.sets, got, c.want)
+		}
 	}
 }
