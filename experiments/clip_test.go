@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmdna/mmdna/datasets/fmnist"
 	"github.com/mmdna/mmdna/rundir"
 )
 
@@ -132,12 +131,7 @@ func TestClipFlickr8kFixture(t *testing.T) {
 // TestClipFMNISTSmoke runs clip-fmnist on a few hundred images (skipped without the
 // Debian package's files).
 func TestClipFMNISTSmoke(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(fmnist.DefaultDir, fmnist.TrainImages+".gz")); err != nil {
-		t.Skipf("Fashion-MNIST not installed in %s", fmnist.DefaultDir)
-	}
-	if testing.Short() {
-		t.Skip("loads all of Fashion-MNIST (about 2 s)")
-	}
+	needFMNIST(t)
 	dir, res := runExp(t, "clip-fmnist", "smoke=true;steps=8;eval_every=4;ckpt_every=4;log_every=2;"+
 		"train_size=512;val_size=128;test_size=256")
 	wantRun(t, dir, res.Metrics, []string{"zero_shot_accuracy", "zero_shot_top5", "loss"}, "loss.png", "predictions.png",

@@ -2,12 +2,9 @@ package experiments
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/mmdna/mmdna/datasets"
-	"github.com/mmdna/mmdna/datasets/fmnist"
 	"github.com/mmdna/mmdna/rundir"
 )
 
@@ -48,12 +45,7 @@ func TestMAEShapesSmoke(t *testing.T) {
 // TestMAEFMNISTSmoke runs mae-fmnist on a few hundred images (skipped without the
 // Debian package's files, and in -short: it loads all of Fashion-MNIST).
 func TestMAEFMNISTSmoke(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(fmnist.DefaultDir, fmnist.TrainImages+".gz")); err != nil {
-		t.Skipf("Fashion-MNIST not installed in %s", fmnist.DefaultDir)
-	}
-	if testing.Short() {
-		t.Skip("loads all of Fashion-MNIST")
-	}
+	needFMNIST(t)
 	dir, res := runExp(t, "mae-fmnist", maeTiny+"train_size=512;val_size=128;test_size=128;norm_pix_loss=true;pool=cls")
 	wantRun(t, dir, res.Metrics, []string{"loss", "probe_accuracy", "probe_random_accuracy"}, "reconstruction.png")
 	wantLossFalls(t, dir, 2, 0.10)

@@ -26,12 +26,7 @@ func TestPerceiverShapesSmoke(t *testing.T) {
 // TestPerceiverFMNISTSmoke runs perceiver-fmnist on a few hundred images (skipped
 // without the Debian package's files, and in -short).
 func TestPerceiverFMNISTSmoke(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(fmnist.DefaultDir, fmnist.TrainImages+".gz")); err != nil {
-		t.Skipf("Fashion-MNIST not installed in %s", fmnist.DefaultDir)
-	}
-	if testing.Short() {
-		t.Skip("loads all of Fashion-MNIST")
-	}
+	needFMNIST(t)
 	dir, res := runExp(t, "perceiver-fmnist", perceiverTiny+"positions=learned;train_size=256;val_size=64;test_size=64")
 	wantRun(t, dir, res.Metrics, []string{"loss", "accuracy"}, "predictions.png", "cross_attention.png")
 	wantLossFalls(t, dir, 2, 0.10)

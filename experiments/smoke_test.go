@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"github.com/mmdna/mmdna/datasets/fmnist"
 	"math"
 	"os"
 	"path/filepath"
@@ -89,5 +90,17 @@ func wantLossFalls(t *testing.T, dir string, k int, drop float64) {
 	if !(last <= first*(1-drop)) {
 		t.Errorf("training loss did not fall: mean of the first %d logged %.4f, of the last %d %.4f; want %.0f%% lower",
 			k, first, k, last, 100*drop)
+	}
+}
+
+// needFMNIST skips the test without Fashion-MNIST's files (the Debian package
+// dataset-fashion-mnist, make data) and in -short: it loads all of Fashion-MNIST.
+func needFMNIST(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(fmnist.DefaultDir, fmnist.TrainImages+".gz")); err != nil {
+		t.Skipf("Fashion-MNIST not installed in %s", fmnist.DefaultDir)
+	}
+	if testing.Short() {
+		t.Skip("loads all of Fashion-MNIST")
 	}
 }

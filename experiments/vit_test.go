@@ -2,8 +2,6 @@ package experiments
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +10,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/datasets"
 	"github.com/mmdna/mmdna/datasets/cifar10"
-	"github.com/mmdna/mmdna/datasets/fmnist"
 	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/models/vit"
@@ -85,12 +82,7 @@ func TestViTCIFAR10Synthetic(t *testing.T) {
 // (skipped without the Debian package's files, and in -short: they load all of
 // Fashion-MNIST).
 func TestViTFMNISTSmoke(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(fmnist.DefaultDir, fmnist.TrainImages+".gz")); err != nil {
-		t.Skipf("Fashion-MNIST not installed in %s", fmnist.DefaultDir)
-	}
-	if testing.Short() {
-		t.Skip("loads all of Fashion-MNIST")
-	}
+	needFMNIST(t)
 	for _, name := range []string{"vit-fmnist", "vit-fmnist-ref", "vit-fmnist-ref-gap"} {
 		dir, res := runExp(t, name, vitTiny+"train_size=2048;test_size=256")
 		wantRun(t, dir, res.Metrics, []string{"accuracy", "top5_accuracy", "loss"}, "predictions.png", "attention.png",
