@@ -27,7 +27,7 @@ func init() {
 		},
 		Defaults: map[string]any{
 			// data: Fashion-MNIST (5000 training images held out), each image captioned
-			// from its label with clip.PhotoTemplates.
+			// from its label with eval.PhotoTemplates.
 			"data_dir": fmnist.DefaultDir,
 			// model: the small preset; patch 7 gives the ViT 16 tokens of 28x28 images, a
 			// quarter of the cost of patch 4; mean-pooled text.
