@@ -24,7 +24,7 @@ run:
 test: data lint
 	GOMLX_BACKEND=go $(GO) test -short -timeout 20m ./...
 
-## test-long: every test at full size (minutes to tens of minutes).
+## test-long: also the tests -short skips or shrinks: the Fashion-MNIST experiments' smoke runs, dataset statistics from the real files, the PyTorch peers at smoke size, 600 random tokenizer texts (about half a minute more than test on 2 cores).
 test-long: data lint
 	GOMLX_BACKEND=go $(GO) test -timeout 90m ./...
 

@@ -3,7 +3,6 @@ package datasets
 import (
 	"fmt"
 	"math"
-	"sync"
 )
 
 // Augment selects the training-time augmentations of an ImageBatcher. The zero
@@ -19,10 +18,9 @@ type Augment struct {
 }
 
 // ImageBatcher yields normalised, optionally augmented batches of an Images set.
-// Batch(step) is a pure function of (Seed, step): the epoch is step/StepsPerEpoch,
-// the order within it comes from EpochOrder(Seed, epoch, N) and the augmentation
-// from StepRNG(Seed, step), so a run resumed at step s sees the batches an
-// uninterrupted run would have seen.
+// Batch(step) is a pure function of (Seed, step): its images are those of Epochs'
+// batch step and the augmentation comes from StepRNG(Seed, step), so a run resumed at
+// step s sees the batches an uninterrupted run would have seen.
 //
 // An ImageBatcher is safe for concurrent use (e.g. a prefetch goroutine) once its
 // fields are set; it must not be copied after first use.
@@ -35,17 +33,7 @@ type ImageBatcher struct {
 	Mean, Std []float32
 	Augment   Augment
 
-	// mu guards the cached order of the current epoch: EpochOrder costs a
-	// permutation of N, which is too much to redo for every batch.
-	mu         sync.Mutex
-	cacheKey   orderKey
-	cacheOrder []int
-}
-
-// orderKey identifies a cached epoch order.
-type orderKey struct {
-	seed     uint64
-	epoch, n int
+	cache orderCache // the order of the current epoch (see Epochs).
 }
 
 // StepsPerEpoch returns N / BatchSize: the last partial batch of an epoch is
@@ -124,8 +112,10 @@ func (b *ImageBatcher) BatchInto(step int, x []float32, y []int32) {
 		panic(fmt.Sprintf("datasets: ImageBatcher.BatchInto: buffers of %d and %d values, want %d and %d",
 			len(x), len(y), b.BatchSize*n, b.BatchSize))
 	}
-	order := b.epochOrder(step / spe)
-	idx := order[(step%spe)*b.BatchSize : (step%spe+1)*b.BatchSize]
+	idx, err := epochBatch(&b.cache, b.Seed, step, s.N, b.BatchSize)
+	if err != nil {
+		panic(err) // the cases above exclude it.
+	}
 
 	if b.Augment.CropPad == 0 && !b.Augment.HFlip {
 		Normalize(s, idx, b.Mean, b.Std, x)
@@ -148,20 +138,6 @@ func (b *ImageBatcher) BatchInto(step int, x []float32, y []int32) {
 		augmentInto(s, i, dy, dx, flip, b.Mean, b.Std, x[j*n:(j+1)*n])
 		y[j] = s.Labels[i]
 	}
-}
-
-// epochOrder returns EpochOrder(Seed, epoch, N), cached for the last epoch asked.
-// The returned slice is never written after it is cached, so callers may read it
-// without the lock.
-func (b *ImageBatcher) epochOrder(epoch int) []int {
-	key := orderKey{b.Seed, epoch, b.Set.N}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.cacheOrder == nil || b.cacheKey != key {
-		b.cacheOrder = EpochOrder(b.Seed, epoch, b.Set.N)
-		b.cacheKey = key
-	}
-	return b.cacheOrder
 }
 
 // channelScale returns, for channel c, the a and k of x = pixel*a + k, which is

@@ -2,7 +2,7 @@ package experiments
 
 // clip-fmnist: CLIP on Fashion-MNIST. Each training image is paired with a caption made
 // from its label ("a photo of a sandal.", "a picture of a sandal.", ...: the templates
-// of clip.PhotoTemplates), a dual encoder learns from the pairs with the contrastive
+// of eval.PhotoTemplates), a dual encoder learns from the pairs with the contrastive
 // loss, and the test set is classified zero-shot: the image against the prompt
 // "a photo of a {class}." of each class, no classifier head. The class names are the
 // only text the model ever sees, so this shows CLIP's classification mechanism, not
@@ -14,196 +14,34 @@ package experiments
 // steps, measured 2026-11-28. Result: zero-shot test accuracy 0.870 (top-5 0.997,
 // chance 0.1); per class in docs/results/clip.md.
 
-import (
-	"path/filepath"
-	"strings"
-
-	"github.com/mmdna/mmdna/datasets"
-	"github.com/mmdna/mmdna/datasets/fmnist"
-	"github.com/mmdna/mmdna/datasets/text"
-	"github.com/mmdna/mmdna/models/clip"
-	"github.com/mmdna/mmdna/train"
-)
+import "github.com/mmdna/mmdna/datasets/fmnist"
 
 func init() {
 	Register(&Experiment{
 		Name:        "clip-fmnist",
 		Description: "CLIP on Fashion-MNIST: captions from labels, zero-shot test accuracy with \"a photo of a {class}\"",
 		Wall:        "3 min",
-		Params: append([]Param{
-			{"data_dir", fmnist.DefaultDir, "Fashion-MNIST directory"},
-			{"train_size", 0, "use only the first N training images (0: all)"},
-			{"val_size", 5000, "training images held out for evaluation during training"},
-			{"test_size", 0, "use only the first N test images (0: all)"},
+		Families:    []Family{imagesFamily(), clipFamily()},
+		Params: []Param{
 			{"max_len", 14, "caption length in tokens, with [BOS] and [EOS] (\"a picture of a t-shirt/top.\" takes 12)"},
-		}, clipParams("small", "a photo of a {class}.")...),
-		// Patch 7 gives the ViT 16 tokens of 28x28 images: a quarter of the cost of patch 4.
-		Defaults: map[string]any{"steps": 1500, "batch_size": 128, "lr": 1e-3, "warmup": 150, "weight_decay": 0.05,
-			"eval_every": 500, "ckpt_every": 500, "log_every": 10, "patch": 7, "text_pool": "mean"},
+		},
+		Defaults: map[string]any{
+			// data: Fashion-MNIST (5000 training images held out), each image captioned
+			// from its label with eval.PhotoTemplates.
+			"data_dir": fmnist.DefaultDir,
+			// model: the small preset; patch 7 gives the ViT 16 tokens of 28x28 images, a
+			// quarter of the cost of patch 4; mean-pooled text.
+			"patch": 7, "text_pool": "mean",
+			// schedule: 1500 steps of 128, AdamW lr 1e-3, warmup 150 + cosine, weight decay
+			// 0.05 (none on biases, gains and the logit scale, as open_clip).
+			"steps": 1500, "batch_size": 128, "lr": 1e-3, "warmup": 150, "weight_decay": 0.05,
+			"eval_every": 500, "ckpt_every": 500, "log_every": 10,
+		},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "batch_size": 64,
 			"train_size": 4096, "val_size": 512, "test_size": 1000, "preset": "tiny"},
+		// metrics: zero_shot_accuracy, zero_shot_top5, zero_shot_chance, logit_scale, loss.
 		BestMetric:   "zero_shot_accuracy",
-		NoDecayRank1: true, // as open_clip: no decay on biases, gains and the logit scale.
+		NoDecayRank1: true,
 		Build:        buildClipFMNIST,
 	})
-}
-
-// fmnistClassNames are the class names as words: "t-shirt/top", "ankle boot", ...
-func fmnistClassNames() []string {
-	names := make([]string, fmnist.NumClasses)
-	for i, c := range fmnist.Classes {
-		names[i] = strings.ToLower(c)
-	}
-	return names
-}
-
-// imagePairSplit pairs each image of a labelled set with the captions of its class.
-func imagePairSplit(set *datasets.Images, classCaptions [][]string, mean, std []float32) *PairSplit {
-	ps := &PairSplit{Name: set.Name, N: set.N, H: set.H, W: set.W, C: set.C, Captions: make([][]string, set.N)}
-	for i, l := range set.Labels {
-		ps.Captions[i] = classCaptions[l] // shared per class, not copied.
-	}
-	ps.Fill = func(idx []int, dst []float32) error {
-		datasets.Normalize(set, idx, mean, std, dst)
-		return nil
-	}
-	ps.Pixels = func(i int) ([]uint8, error) { return set.Image(i), nil }
-	return ps
-}
-
-func buildClipFMNIST(env *Env) (*train.Task, error) {
-	p := env.P
-	templates, err := clipTemplates(p)
-	if err != nil {
-		return nil, err
-	}
-	d, err := loadFMNIST(env)
-	if err != nil {
-		return nil, err
-	}
-	classes := fmnistClassNames()
-	captions := make([][]string, len(classes))
-	var all []string
-	for c, name := range classes {
-		if captions[c], err = clip.Prompts([]string{name}, clip.PhotoTemplates); err != nil {
-			return nil, err
-		}
-		all = append(all, captions[c]...)
-	}
-	// The prompts are tokenised too, so a template word outside the captions still has an id.
-	prompts, err := clip.Prompts(classes, templates)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := text.Fit(append(all, prompts...), text.Config{MaxLen: p.Int("max_len")})
-	if err != nil {
-		return nil, err
-	}
-	if err := tok.Save(filepath.Join(env.Dir, "tokenizer.json")); err != nil {
-		return nil, err
-	}
-	splits := map[string]*PairSplit{"train": imagePairSplit(d.train, captions, d.mean, d.std),
-		"eval": imagePairSplit(d.evalSet("eval"), captions, d.mean, d.std), "test": imagePairSplit(d.test, captions, d.mean, d.std)}
-	cfg, err := clipConfig(p, d.train.H, d.train.C, tok.VocabSize(), tok.MaxLen())
-	if err != nil {
-		return nil, err
-	}
-	env.Log("fashion-mnist: %d train, %d eval, %d test images; vocabulary %d; clip: %s", d.train.N,
-		splits["eval"].N, d.test.N, tok.VocabSize(), describeClip(cfg))
-	batch := p.Int("batch_size")
-	task := clipTask(cfg, &PairSource{Split: splits["train"], Tok: tok, BatchN: batch, Seed: uint64(p.Int("seed"))})
-	evaluate := func(ev *train.Evaluation) ([]float32, train.Metrics, error) {
-		set := d.evalSet(ev.Split)
-		n := set.N
-		if e := p.Int("eval_size"); e > 0 {
-			n = min(n, e)
-		}
-		return fmnistZeroShot(ev, cfg, tok, splits[ev.Split], set.Labels[:n], classes, captions, templates, batch)
-	}
-	var lastLogits []float32 // of the test evaluation, which runs just before the report.
-	lastStep := -1
-	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
-		logits, m, err := evaluate(ev)
-		if err == nil && ev.Split == "test" {
-			lastLogits, lastStep = logits, ev.Step
-		}
-		return m, err
-	}
-	task.Report = func(ev *train.Evaluation) error {
-		logits := lastLogits
-		if logits == nil || lastStep != ev.Step {
-			var err error
-			if logits, _, err = evaluate(ev); err != nil {
-				return err
-			}
-		}
-		path, err := PredictionGrid(ev.Dir, "predictions.png", d.test, logits, 16, 8, 4)
-		if err != nil {
-			return err
-		}
-		ev.Log("wrote %s (zero-shot predictions)", path)
-		return clipLossReport(ev, batch, "clip-fmnist")
-	}
-	return task, nil
-}
-
-// fmnistZeroShot embeds the first len(labels) images of sp and classifies them against
-// the class prompts. It returns the zero-shot logits [n, classes] (scale·cosine) and the
-// metrics: zero_shot_accuracy, zero_shot_top5, zero_shot_chance, and as "loss" the
-// contrastive loss of images against their training captions (classCaptions[c]: the
-// captions of class c, the same number for every class).
-func fmnistZeroShot(ev *train.Evaluation, cfg clip.Config, tok *text.Tokenizer, sp *PairSplit, labels []int32,
-	classes []string, classCaptions [][]string, templates []string, batch int) ([]float32, train.Metrics, error) {
-	enc, err := newClipEncoder(ev, cfg, tok)
-	if err != nil {
-		return nil, nil, err
-	}
-	n := len(labels)
-	img, err := enc.images(sp, n)
-	if err != nil {
-		return nil, nil, err
-	}
-	w, err := clip.ZeroShotClassifier(classes, templates, enc.texts)
-	if err != nil {
-		return nil, nil, err
-	}
-	scores, err := clip.Similarity(img, w)
-	if err != nil {
-		return nil, nil, err
-	}
-	ints := make([]int, n)
-	for i, l := range labels {
-		ints[i] = int(l)
-	}
-	acc1, chance, err := clip.TopKAccuracy(scores, ints, 1, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	acc5, _, err := clip.TopKAccuracy(scores, ints, 5, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	logits := make([]float32, len(scores.Data))
-	for i, v := range scores.Data {
-		logits[i] = float32(enc.scale) * v
-	}
-	// Per-class accuracy and the confusion matrix as details; their accuracy is acc1.
-	_ = ClassMetrics(ev, logits, labels, classes)
-	var flat []string
-	for _, cs := range classCaptions {
-		flat = append(flat, cs...)
-	}
-	capEmb, err := enc.texts(flat)
-	if err != nil {
-		return nil, nil, err
-	}
-	sim, err := clip.Similarity(img, capEmb)
-	if err != nil {
-		return nil, nil, err
-	}
-	per := len(classCaptions[0])
-	// Image i goes with caption i mod per of its class, as PairSource picks one at random.
-	loss := blockContrastiveLoss(sim, n, func(i int) int { return int(labels[i])*per + i%per }, enc.scale, batch)
-	return logits, train.Metrics{"zero_shot_accuracy": acc1, "zero_shot_top5": acc5, "zero_shot_chance": chance,
-		"logit_scale": enc.scale, "loss": loss}, nil
 }

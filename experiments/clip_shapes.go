@@ -25,17 +25,6 @@ package experiments
 // of 1/|candidates| (1/56 to 1/54), reported as zero_shot_chance. The strict variant
 // (all 56 candidates) and the single-object images alone are reported beside it.
 
-import (
-	"fmt"
-	"path/filepath"
-	"slices"
-
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
-	"github.com/mmdna/mmdna/models/clip"
-	"github.com/mmdna/mmdna/train"
-	"github.com/mmdna/mmdna/viz"
-)
-
 // ShapesTemplates are the zero-shot prompts of the shapes world, in the style of its
 // captions (every word is in the training vocabulary; "a photo of" is not).
 const ShapesTemplates = "{class}|a {class}|there is a {class}|a picture of a {class}|one shape: a {class}"
@@ -45,235 +34,25 @@ func init() {
 		Name:        "clip-shapes",
 		Description: "CLIP on the shapes world: contrastive pairs, zero-shot on held-out colour-shape pairs, retrieval",
 		Wall:        "4 min",
-		Params:      append(PairParams(), clipParams("small", ShapesTemplates)...),
-		// The conv tower and mean pooling won at equal steps on this world (docs/results/clip.md:
-		// 1500 steps, held-out zero-shot 0.33 for conv+mean against 0.22 conv+eos, and the ViT
-		// at patch 8 behind both on retrieval); preset=small with tower=vit is the ViT variant.
-		Defaults: map[string]any{"steps": 2500, "batch_size": 128, "lr": 1e-3, "warmup": 200, "weight_decay": 0.05,
-			"eval_every": 500, "ckpt_every": 500, "log_every": 10, "tower": "conv", "text_pool": "mean"},
+		Families:    []Family{pairsFamily(), clipFamily()},
+		Defaults: map[string]any{
+			// data: the shapes world's 20000/2000/2000 scenes of 32x32, 6 captions each.
+			// model: the small preset with the conv tower and mean pooling, which won at equal
+			// steps on this world (docs/results/clip.md: 1500 steps, held-out zero-shot 0.33
+			// for conv+mean against 0.22 conv+eos, and the ViT at patch 8 behind both on
+			// retrieval); tower=vit is the ViT variant.
+			"tower": "conv", "text_pool": "mean", "templates": ShapesTemplates,
+			// schedule: 2500 steps of 128, AdamW lr 1e-3, warmup 200 + cosine, weight decay
+			// 0.05 (none on biases, gains and the logit scale, as open_clip).
+			"steps": 2500, "batch_size": 128, "lr": 1e-3, "warmup": 200, "weight_decay": 0.05,
+			"eval_every": 500, "ckpt_every": 500, "log_every": 10,
+		},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,
 			"batch_size": 32, "shapes_train": 1024, "shapes_val": 256, "shapes_test": 256, "preset": "tiny"},
+		// metrics: r_at_{1,5,10}_{i2t,t2i}, median ranks, zero_shot_heldout_accuracy and
+		// its variants, zero_shot_chance, logit_scale, loss.
 		BestMetric:   "r_at_1_i2t",
-		NoDecayRank1: true, // as open_clip: no decay on biases, gains and the logit scale.
+		NoDecayRank1: true,
 		Build:        buildClipShapes,
 	})
-}
-
-func buildClipShapes(env *Env) (*train.Task, error) {
-	p := env.P
-	if p.String("data_dir") != "" {
-		return nil, fmt.Errorf("parameter data_dir: clip-shapes runs on the embedded shapes world; use clip-flickr8k for Flickr8k")
-	}
-	templates, err := clipTemplates(p)
-	if err != nil {
-		return nil, err
-	}
-	d, err := LoadPairs(env)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := clipConfig(p, d.Train.H, d.Train.C, d.Tok.VocabSize(), d.Tok.MaxLen())
-	if err != nil {
-		return nil, err
-	}
-	env.Log("clip: %s", describeClip(cfg))
-	src := &PairSource{Split: d.Train, Tok: d.Tok, BatchN: p.Int("batch_size"), Seed: uint64(p.Int("seed"))}
-	task := clipTask(cfg, src)
-	batch := p.Int("batch_size")
-	// The report reuses the embeddings of the test evaluation that runs just before it.
-	var last struct {
-		step int
-		s    *clipEvalSet
-		z    *shapesZeroShot
-	}
-	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
-		s, z, m, err := clipShapesEval(ev, cfg, d, templates, p.Int("eval_size"), batch)
-		if err == nil && ev.Split == "test" {
-			last.step, last.s, last.z = ev.Step, s, z
-		}
-		return m, err
-	}
-	task.Report = func(ev *train.Evaluation) error {
-		if last.s == nil || last.step != ev.Step {
-			var err error
-			if last.s, last.z, _, err = clipShapesEval(ev, cfg, d, templates, p.Int("eval_size"), batch); err != nil {
-				return err
-			}
-		}
-		return clipShapesReport(ev, last.s, last.z, batch)
-	}
-	return task, nil
-}
-
-// shapesZeroShot is the zero-shot evaluation of a split: class scores and the labels
-// and candidate sets of its images.
-type shapesZeroShot struct {
-	Scores  clip.Matrix // [N, 56]: cosine similarity to each class weight.
-	Labels  []int       // main object class.
-	others  []map[int]bool
-	heldOut []bool // main object is a held-out pair.
-}
-
-// allowed excludes, for image i, the classes of its other objects.
-func (z *shapesZeroShot) allowed(i, c int) bool { return c == z.Labels[i] || !z.others[i][c] }
-
-// clipShapesEval embeds a split and computes retrieval and zero-shot metrics.
-func clipShapesEval(ev *train.Evaluation, cfg clip.Config, d *PairData, templates []string, n, batch int) (
-	*clipEvalSet, *shapesZeroShot, train.Metrics, error) {
-	enc, err := newClipEncoder(ev, cfg, d.Tok)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	s, err := embedSplit(enc, d.Split(ev.Split), n)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	m, err := s.retrievalMetrics(batch)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	w, err := clip.ZeroShotClassifier(mshapes.ClassNames(), templates, enc.texts)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	z := &shapesZeroShot{Labels: make([]int, s.N), others: make([]map[int]bool, s.N), heldOut: make([]bool, s.N)}
-	if z.Scores, err = clip.Similarity(s.Img, w); err != nil {
-		return nil, nil, nil, err
-	}
-	for i, sc := range s.Split.Scenes[:s.N] {
-		z.Labels[i] = sc.Objects[0].Class()
-		z.heldOut[i] = d.World.IsHeldOut(z.Labels[i])
-		z.others[i] = map[int]bool{}
-		for _, o := range sc.Objects[1:] {
-			z.others[i][o.Class()] = true
-		}
-	}
-	groups := []struct {
-		name   string
-		keep   func(i int) bool
-		strict bool
-	}{
-		{"heldout", func(i int) bool { return z.heldOut[i] }, false},
-		{"heldout_strict", func(i int) bool { return z.heldOut[i] }, true},
-		{"heldout_single", func(i int) bool { return z.heldOut[i] && len(z.others[i]) == 0 }, false},
-		{"seen", func(i int) bool { return !z.heldOut[i] }, false},
-		{"seen_single", func(i int) bool { return !z.heldOut[i] && len(z.others[i]) == 0 }, false},
-	}
-	for _, g := range groups {
-		acc1, acc5, chance, count, err := z.accuracy(g.keep, g.strict)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		m["zero_shot_"+g.name+"_accuracy"], m["zero_shot_"+g.name+"_top5"] = acc1, acc5
-		m["zero_shot_"+g.name+"_n"] = float64(count)
-		if g.name == "heldout" {
-			m["zero_shot_chance"] = chance
-		}
-	}
-	ev.Detail("zero_shot_heldout_per_class", z.perClass(d.World))
-	ev.Detail("zero_shot_protocol", "main object a held-out pair; candidates: the 56 colour-shape classes minus the "+
-		"classes of the image's other objects; chance = mean 1/|candidates|")
-	return s, z, m, nil
-}
-
-// accuracy returns top-1 and top-5 accuracy and the top-1 chance over the kept rows.
-func (z *shapesZeroShot) accuracy(keep func(i int) bool, strict bool) (acc1, acc5, chance float64, n int, err error) {
-	var rows []int
-	for i := range z.Labels {
-		if keep(i) {
-			rows = append(rows, i)
-		}
-	}
-	if len(rows) == 0 {
-		return 0, 0, 0, 0, nil // a tiny eval_size may hold no such image.
-	}
-	sub := clip.Matrix{Rows: len(rows), Cols: z.Scores.Cols}
-	labels := make([]int, len(rows))
-	for r, i := range rows {
-		sub.Data = append(sub.Data, z.Scores.Row(i)...)
-		labels[r] = z.Labels[i]
-	}
-	var allowed func(r, c int) bool
-	if !strict {
-		allowed = func(r, c int) bool { return z.allowed(rows[r], c) }
-	}
-	if acc1, chance, err = clip.TopKAccuracy(sub, labels, 1, allowed); err != nil {
-		return 0, 0, 0, 0, err
-	}
-	acc5, _, err = clip.TopKAccuracy(sub, labels, 5, allowed)
-	return acc1, acc5, chance, len(rows), err
-}
-
-// perClass gives, for each held-out class, its images, top-1 accuracy and the classes
-// its images were taken for most often.
-func (z *shapesZeroShot) perClass(w *mshapes.World) map[string]any {
-	names := mshapes.ClassNames()
-	pred := clip.Predict(z.Scores, z.allowed)
-	out := map[string]any{}
-	for _, c := range w.HeldOutClasses {
-		counts := map[string]int{}
-		n, right := 0, 0
-		for i, l := range z.Labels {
-			if l == c {
-				n++
-				counts[names[pred[i]]]++
-				if pred[i] == c {
-					right++
-				}
-			}
-		}
-		if n > 0 {
-			out[names[c]] = map[string]any{"n": n, "accuracy": float64(right) / float64(n), "predicted": counts}
-		}
-	}
-	return out
-}
-
-// clipShapesReport writes examples.png (generate_example on two test images, two
-// held-out ones and two captions), zeroshot.png (held-out test images with their
-// zero-shot class) and loss.png.
-func clipShapesReport(ev *train.Evaluation, s *clipEvalSet, z *shapesZeroShot, batch int) error {
-	var heldOut []int
-	for i := range s.N {
-		if z.heldOut[i] && len(heldOut) < 16 {
-			heldOut = append(heldOut, i)
-		}
-	}
-	images := []int{0, 1}
-	captions := []int{lastCaption(s, min(2, s.N-1))}
-	if len(heldOut) > 0 {
-		images = append(images, heldOut[:min(2, len(heldOut))]...)
-		captions = append(captions, lastCaption(s, heldOut[0]))
-	}
-	path, err := clipExamples(ev, s, dedupe(images), dedupe(captions), "examples.png")
-	if err != nil {
-		return err
-	}
-	ev.Log("wrote %s", path)
-	if len(heldOut) > 0 {
-		names := mshapes.ClassNames()
-		pred := clip.Predict(z.Scores, z.allowed)
-		cells := make([]viz.Cell, 0, len(heldOut))
-		for _, i := range heldOut {
-			pix, err := s.Split.Pixels(i)
-			if err != nil {
-				return err
-			}
-			cells = append(cells, viz.Cell{Img: viz.FromHWC(pix, s.Split.H, s.Split.W, s.Split.C),
-				Caption:      fmt.Sprintf("%s (true: %s)", names[pred[i]], names[z.Labels[i]]),
-				CaptionColor: pick(pred[i] == z.Labels[i])})
-		}
-		path = filepath.Join(ev.Dir, "zeroshot.png")
-		if err := viz.SavePNG(path, viz.ImageGrid(cells, 8, 4)); err != nil {
-			return err
-		}
-		ev.Log("wrote %s", path)
-	}
-	return clipLossReport(ev, batch, "clip-shapes")
-}
-
-// lastCaption is the column of image i's last caption (the bare noun phrase in the
-// shapes world).
-func lastCaption(s *clipEvalSet, i int) int {
-	return slices.Index(s.Set.Owner, i) + len(s.Split.Captions[i]) - 1
 }

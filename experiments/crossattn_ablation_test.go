@@ -102,7 +102,8 @@ func TestAblationSurvivesFailingVersions(t *testing.T) {
 			t.Errorf("missing output: %v", err)
 		}
 	}
-	wantOnlyRunFiles(t, dir)
+	wantRun(t, dir, nil, nil)
+	wantLossFalls(t, filepath.Join(dir, "versions", "v3"), 1, 0.10)
 	table, _ := os.ReadFile(filepath.Join(dir, ablationTable))
 	if !strings.Contains(string(table), "| model_version | best_caption |") || !strings.Contains(string(table), "| test_broken | failed") {
 		t.Errorf("%s lacks the chapter's columns or the failed version:\n%s", ablationTable, table)

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"github.com/mmdna/mmdna/datasets/pairs"
 	"math"
 	"os"
 	"path/filepath"
@@ -8,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/rundir"
 )
 
@@ -42,15 +43,15 @@ func TestJudgeProbe(t *testing.T) {
 }
 
 // smallShapesSplit is a generated test split of n images.
-func smallShapesSplit(t *testing.T, n int) *PairSplit {
+func smallShapesSplit(t *testing.T, n int) *pairs.Split {
 	t.Helper()
-	cfg := mshapes.DefaultConfig()
+	cfg := shapeworld.DefaultConfig()
 	cfg.Train, cfg.Val, cfg.Test, cfg.Size = 10, 10, n, 16
-	w, err := mshapes.Generate(cfg)
+	w, err := shapeworld.Generate(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := &PairSplit{Name: "test", N: n, Scenes: w.Test.Scenes, HeldOut: make([]bool, n), Captions: make([][]string, n)}
+	sp := &pairs.Split{Name: "test", N: n, Scenes: w.Test.Scenes, HeldOut: make([]bool, n), Captions: make([][]string, n)}
 	for i, sc := range w.Test.Scenes {
 		sp.Captions[i], sp.HeldOut[i] = sc.Captions, sc.HeldOut
 	}
@@ -63,7 +64,7 @@ func classesNamed(t *testing.T, caption string) []int {
 	var out []int
 	words := strings.Fields(caption)
 	for i := 0; i+1 < len(words); i++ {
-		if c, err := mshapes.ParseClass(words[i] + " " + words[i+1]); err == nil {
+		if c, err := shapeworld.ParseClass(words[i] + " " + words[i+1]); err == nil {
 			out = append(out, c)
 		}
 	}
@@ -101,7 +102,7 @@ func TestProbesAreUnambiguous(t *testing.T) {
 			}
 			main := classesNamed(t, c)[0] // every caption names the main object first.
 			if present[main] || named[main] {
-				t.Fatalf("probe %d: distractor %q names %s, in the image or in another distractor", k, c, mshapes.ClassNames()[main])
+				t.Fatalf("probe %d: distractor %q names %s, in the image or in another distractor", k, c, shapeworld.ClassNames()[main])
 			}
 			named[main] = true
 		}
@@ -125,7 +126,7 @@ func TestProbesAreUnambiguous(t *testing.T) {
 }
 
 func TestSummarizeProbes(t *testing.T) {
-	sp := &PairSplit{HeldOut: []bool{false, true, true, false}}
+	sp := &pairs.Split{HeldOut: []bool{false, true, true, false}}
 	probes := []captionProbe{{Image: 0}, {Image: 1}, {Image: 2}, {Image: 3}}
 	vs := []probeVerdict{
 		{Ratio: 2, Gap: 1, TrainedWell: true}, {Ratio: 1, Gap: 0}, {Ratio: 3, Gap: 2, TrainedWell: true},
@@ -210,4 +211,13 @@ func TestReadVersion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCrossAttnMatchSmoke trains one version (v9, the chapter's best family) a few
+// steps: it learns, and reports the contrastive loss, the in-batch accuracy and the
+// chapter's probe and test verdicts.
+func TestCrossAttnMatchSmoke(t *testing.T) {
+	dir, res := runExp(t, "crossattn-match", tinyAblationSets, "steps=12;log_every=3;eval_every=6;ckpt_every=6;lr=1e-3")
+	wantRun(t, dir, res.Metrics, []string{"loss", "accuracy", "probe_ratio", "test_trained_well", "test_ratio_median"})
+	wantLossFalls(t, dir, 1, 0.05)
 }

@@ -49,10 +49,7 @@ func Prepare(req Request) (*Job, error) {
 	if req.Resume && req.Fresh {
 		return nil, errors.New("-resume and -fresh exclude each other")
 	}
-	dir := req.Out
-	if dir == "" {
-		dir = filepath.Join("runs", req.Name)
-	}
+	dir := runDir(req)
 	params, marked, err := resolveForDir(exp, dir, req)
 	if err != nil {
 		return nil, err
@@ -122,7 +119,33 @@ func resolveForDir(exp *Experiment, dir string, req Request) (p *Params, marked 
 	if err := p.ParseSets(req.Sets); err != nil {
 		return nil, false, err
 	}
+	// Keys the run's config.json lacks (parameters added since) take this
+	// experiment's values, not their bare declarations.
+	if err := exp.applyDefaults(p); err != nil {
+		return nil, false, err
+	}
 	return p, rc.Marked(), nil
+}
+
+// Resolved returns the parameters a request would run with, without touching its run
+// directory: the experiment's, or with Resume the run's config.json, with the
+// request's -set on top. Params.Origin says where each value came from (what
+// `cmd/train -exp NAME -list` prints).
+func Resolved(req Request) (*Experiment, *Params, error) {
+	exp, err := Get(req.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, _, err := resolveForDir(exp, runDir(req), req)
+	return exp, p, err
+}
+
+// runDir is the request's run directory: -out, or runs/<experiment>.
+func runDir(req Request) string {
+	if req.Out != "" {
+		return req.Out
+	}
+	return filepath.Join("runs", req.Name)
 }
 
 // prepareDir applies the run-directory contract: a new directory, or one where no

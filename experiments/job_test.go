@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/mmdna/mmdna/internal/testbackend"
-	"github.com/mmdna/mmdna/rundir"
 )
 
 // writeFiles creates files (paths relative to dir; a trailing / makes a folder)
@@ -30,16 +29,6 @@ func writeFiles(t *testing.T, dir string, files ...string) {
 		if err := os.WriteFile(p, []byte("{\"architectures\":[\"ViTModel\"]}\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// wantOnlyRunFiles fails if dir holds anything rundir.RemoveRun does not know as a
-// run's: -fresh would refuse to replace the run. Smoke tests of experiments call
-// it, so a new picture that is not in rundir's list is caught.
-func wantOnlyRunFiles(t *testing.T, dir string) {
-	t.Helper()
-	if _, other, err := rundir.Files(dir); err != nil || len(other) > 0 {
-		t.Errorf("%s holds what rundir does not know as a run's file: %v (%v); add it to rundir's list", dir, other, err)
 	}
 }
 

@@ -1,68 +1,27 @@
 package experiments
 
 import (
-	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/mmdna/mmdna/datasets"
-	"github.com/mmdna/mmdna/datasets/fmnist"
-	"github.com/mmdna/mmdna/internal/testbackend"
 	"github.com/mmdna/mmdna/rundir"
-	"github.com/mmdna/mmdna/train"
 )
 
-// mpBackend is the go backend of the MAE and Perceiver experiment tests.
-var mpBackend = testbackend.Go
-
-// mpRun trains experiment name with sets in a temporary directory and returns the
-// run directory and its results.
-func mpRun(t *testing.T, name, sets string) (string, *train.Results) {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "run")
-	job, err := Prepare(Request{Name: name, Sets: []string{sets}, Out: dir, Backend: mpBackend(), Log: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := job.Run(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir, res
-}
-
-// mpWant fails unless every metric is present and finite, every file exists, and
-// the run directory holds nothing rundir.RemoveRun does not know.
-func mpWant(t *testing.T, dir string, m train.Metrics, metrics []string, files ...string) {
-	t.Helper()
-	wantOnlyRunFiles(t, dir)
-	for _, k := range metrics {
-		if v, ok := m[k]; !ok || math.IsNaN(v) || math.IsInf(v, 0) {
-			t.Errorf("metric %s = %v (present %v)", k, v, ok)
-		}
-	}
-	for _, f := range files {
-		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
-			t.Errorf("%s: %v", f, err)
-		}
-	}
-}
-
-// maeTiny shrinks the MAE experiments to a few seconds.
-const maeTiny = "smoke=true;steps=6;eval_every=3;ckpt_every=3;log_every=3;batch_size=32;dim=16;depth=1;heads=2;" +
+// maeTiny shrinks the MAE experiments to a few seconds: 24 steps, a loss logged every 4.
+const maeTiny = "smoke=true;steps=24;warmup=4;eval_every=12;ckpt_every=12;log_every=4;batch_size=32;dim=16;depth=1;heads=2;" +
 	"mlp_dim=32;decoder_dim=8;decoder_heads=2;decoder_depth=1;decoder_mlp_dim=16;eval_size=64;probe_train=256;" +
 	"probe_test=128;probe_epochs=2;"
 
 // TestMAEShapesSmoke runs mae-shapes end to end at a tiny size: the reconstruction
 // loss, both probes, one picture per evaluation and the probe details.
 func TestMAEShapesSmoke(t *testing.T) {
-	dir, res := mpRun(t, "mae-shapes", maeTiny+"shapes_train=256;shapes_val=64;shapes_test=128")
-	mpWant(t, dir, res.Metrics, []string{"loss", "probe_accuracy", "probe_random_accuracy", "probe_gain",
+	dir, res := runExp(t, "mae-shapes", maeTiny+"shapes_train=256;shapes_val=64;shapes_test=128")
+	wantRun(t, dir, res.Metrics, []string{"loss", "probe_accuracy", "probe_random_accuracy", "probe_gain",
 		"probe_shape_accuracy", "probe_shape_random_accuracy", "probe_colour_accuracy", "probe_count_random_accuracy"},
-		"reconstruction.png", "reconstructions/eval_step_000003.png", "reconstructions/eval_step_000006.png",
-		"reconstructions/test_step_000006.png")
+		"reconstruction.png", "reconstructions/eval_step_000012.png", "reconstructions/eval_step_000024.png",
+		"reconstructions/test_step_000024.png")
+	wantLossFalls(t, dir, 2, 0.10)
 	if g := res.Metrics["probe_gain"]; math.Abs(g-(res.Metrics["probe_accuracy"]-res.Metrics["probe_random_accuracy"])) > 1e-12 {
 		t.Errorf("probe_gain %v is not the difference of the accuracies", g)
 	}
@@ -86,14 +45,10 @@ func TestMAEShapesSmoke(t *testing.T) {
 // TestMAEFMNISTSmoke runs mae-fmnist on a few hundred images (skipped without the
 // Debian package's files, and in -short: it loads all of Fashion-MNIST).
 func TestMAEFMNISTSmoke(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(fmnist.DefaultDir, fmnist.TrainImages+".gz")); err != nil {
-		t.Skipf("Fashion-MNIST not installed in %s", fmnist.DefaultDir)
-	}
-	if testing.Short() {
-		t.Skip("loads all of Fashion-MNIST")
-	}
-	dir, res := mpRun(t, "mae-fmnist", maeTiny+"train_size=512;val_size=128;test_size=128;norm_pix_loss=true;pool=cls")
-	mpWant(t, dir, res.Metrics, []string{"loss", "probe_accuracy", "probe_random_accuracy"}, "reconstruction.png")
+	needFMNIST(t)
+	dir, res := runExp(t, "mae-fmnist", maeTiny+"train_size=512;val_size=128;test_size=128;norm_pix_loss=true;pool=cls")
+	wantRun(t, dir, res.Metrics, []string{"loss", "probe_accuracy", "probe_random_accuracy"}, "reconstruction.png")
+	wantLossFalls(t, dir, 2, 0.10)
 }
 
 // TestMaskPixels: removed patches (mask 1) turn grey, visible ones keep their pixels.

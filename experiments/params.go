@@ -16,25 +16,41 @@ type Param struct {
 	Doc     string
 }
 
-// Params holds the resolved hyperparameters of a run, typed as declared.
+// Params holds the resolved hyperparameters of a run, typed as declared, with where
+// each value came from.
 type Params struct {
 	decl   map[string]Param
 	order  []string
 	values map[string]any
-	set    map[string]bool // keys the user set explicitly.
+	set    map[string]bool   // keys the user set explicitly.
+	origin map[string]string // From* of each value.
 }
 
-func newParams(decls []Param) *Params {
-	p := &Params{decl: map[string]Param{}, values: map[string]any{}, set: map[string]bool{}}
+// declared is a parameter with where it is declared (FromTrain, FromCommon, FromFamily
+// + name, FromExperiment).
+type declared struct {
+	Param
+	origin string
+}
+
+// newParams declares decls in order; a key declared again keeps its first place and
+// takes the later declaration.
+func newParams(decls []declared) *Params {
+	p := &Params{decl: map[string]Param{}, values: map[string]any{}, set: map[string]bool{}, origin: map[string]string{}}
 	for _, d := range decls {
 		if _, dup := p.decl[d.Key]; !dup {
 			p.order = append(p.order, d.Key)
 		}
-		p.decl[d.Key] = d
+		p.decl[d.Key] = d.Param
 		p.values[d.Key] = d.Default
+		p.origin[d.Key] = d.origin
 	}
 	return p
 }
+
+// Origin says where the value of key came from: one of the From* constants (FromFamily
+// followed by the family's name).
+func (p *Params) Origin(key string) string { return p.origin[key] }
 
 // Keys returns the declared keys in declaration order.
 func (p *Params) Keys() []string { return slices.Clone(p.order) }
@@ -104,12 +120,13 @@ func (p *Params) Set(key, value string) error {
 	}
 	p.values[key] = v
 	p.set[key] = true
+	p.origin[key] = FromSet
 	return nil
 }
 
 // setDefault changes a value the user has not set explicitly (experiment
-// defaults, smoke sizes).
-func (p *Params) setDefault(key string, v any) error {
+// defaults, smoke sizes), recording origin.
+func (p *Params) setDefault(key string, v any, origin string) error {
 	d, ok := p.decl[key]
 	if !ok {
 		return fmt.Errorf("experiments: default for undeclared parameter %q", key)
@@ -119,6 +136,7 @@ func (p *Params) setDefault(key string, v any) error {
 	}
 	if !p.set[key] {
 		p.values[key] = v
+		p.origin[key] = origin
 	}
 	return nil
 }
@@ -172,6 +190,7 @@ func (p *Params) setAny(key string, v any) error {
 	}
 	p.values[key] = v
 	p.set[key] = true
+	p.origin[key] = FromResume
 	return nil
 }
 

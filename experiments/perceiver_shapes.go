@@ -4,7 +4,7 @@ package experiments
 // Perceiver over both modalities. The image's 4x4 patches and the question's tokens
 // become one input array (each element with its position and a learned modality
 // embedding, perceiver.Multimodal); the latents cross-attend to it, and the answer is
-// a class of the closed answer set shapes.Answers.
+// a class of the closed answer set shapeworld.Answers.
 //
 // VQA rather than image-caption matching: the question can only be answered by
 // relating words to image regions inside one input array, which is what the
@@ -23,338 +23,31 @@ package experiments
 // shape 0.195 (of 7 shapes): the latents read colour and layout, barely shape. Details:
 // docs/results/mae_perceiver.md.
 
-import (
-	"fmt"
-	"image/color"
-	"math"
-	"path/filepath"
-
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
-	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/loss"
-	"github.com/gomlx/gomlx/ml/train/metric"
-	"github.com/mmdna/mmdna/datasets"
-	mshapes "github.com/mmdna/mmdna/datasets/shapes"
-	"github.com/mmdna/mmdna/datasets/text"
-	"github.com/mmdna/mmdna/models/perceiver"
-	"github.com/mmdna/mmdna/train"
-	"github.com/mmdna/mmdna/viz"
-)
-
 func init() {
 	Register(&Experiment{
 		Name:        "perceiver-shapes",
 		Description: "Perceiver VQA on the shapes world: image patches and question tokens in one input array",
 		Wall:        "25 min",
-		Params: append(append(perceiverParams(), shapesWorldParams()...),
-			Param{"patch", 4, "image patch side in pixels"},
-			Param{"input_dim", 64, "width of the joint input array (divisible by 4)"},
-			Param{"max_len", 16, "question length in tokens, with [BOS] and [EOS]"},
-			Param{"eval_size", 1000, "images of the eval split whose questions are scored during training (0: all)"}),
-		// Three reads of the input array with two sets of weights (repeats 2 and 3
-		// share), decoded by one Perceiver IO query.
-		Defaults: map[string]any{"steps": 3000, "batch_size": 128, "lr": 1e-3, "warmup": 200, "weight_decay": 0.05,
-			"eval_every": 500, "ckpt_every": 500, "head": "io", "repeats": 3},
+		Families:    []Family{shapesFamily(), perceiverFamily()},
+		Params: []Param{
+			{"patch", 4, "image patch side in pixels"},
+			{"input_dim", 64, "width of the joint input array (divisible by 4)"},
+			{"max_len", 16, "question length in tokens, with [BOS] and [EOS]"},
+			{"eval_size", 1000, "images of the eval split whose questions are scored during training (0: all)"},
+		},
+		Defaults: map[string]any{
+			// data: the shapes world's 20000/2000/2000 scenes and their questions.
+			// model: the small preset's width reading the input array three times with two
+			// sets of weights (repeats 2 and 3 share), decoded by one Perceiver IO query.
+			"head": "io", "repeats": 3,
+			// schedule: 3000 steps of 128, AdamW lr 1e-3, warmup 200 + cosine, weight decay 0.05.
+			"steps": 3000, "batch_size": 128, "lr": 1e-3, "warmup": 200, "weight_decay": 0.05,
+			"eval_every": 500, "ckpt_every": 500,
+		},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,
 			"shapes_train": 2048, "shapes_val": 256, "shapes_test": 256, "eval_size": 256},
+		// metrics: accuracy, acc_<question type>, acc_held_out, blind_accuracy, loss.
 		BestMetric: "accuracy",
 		Build:      buildPerceiverShapes,
 	})
-}
-
-// vqaItem is one question about one image of a split.
-type vqaItem struct {
-	img int
-	qa  mshapes.QA
-}
-
-// vqaSource yields training batches of (image, question) -> answer: inputs images
-// [B, H, W, 3] float32, ids [B, L] int32, mask [B, L] int32; labels [B, 1] int32 (an
-// index of shapes.Answers). Images follow a seeded per-epoch order; each step picks
-// one of an image's questions at random.
-type vqaSource struct {
-	split     *mshapes.Split
-	tok       *text.Tokenizer
-	batch     int
-	seed      uint64
-	mean, std []float32
-}
-
-func (s *vqaSource) StepsPerEpoch() int { return s.split.Images.N / s.batch }
-func (s *vqaSource) BatchSize() int     { return s.batch }
-
-func (s *vqaSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, error) {
-	per := s.StepsPerEpoch()
-	if per < 1 {
-		return nil, nil, fmt.Errorf("%s: %d images, fewer than one batch of %d", s.split.Name, s.split.Images.N, s.batch)
-	}
-	order := datasets.EpochOrder(s.seed, step/per, s.split.Images.N)
-	rng := datasets.StepRNG(s.seed, step)
-	items := make([]vqaItem, s.batch)
-	for j, i := range order[(step%per)*s.batch : (step%per+1)*s.batch] {
-		qas := s.split.Scenes[i].QA
-		items[j] = vqaItem{img: i, qa: qas[rng.IntN(len(qas))]}
-	}
-	in, labels := vqaTensors(s.split, s.tok, items, s.mean, s.std)
-	return in, []*tensors.Tensor{labels}, nil
-}
-
-// vqaTensors encodes items: images, question ids and mask, and answer labels [n, 1].
-func vqaTensors(split *mshapes.Split, tok *text.Tokenizer, items []vqaItem, mean, std []float32) ([]*tensors.Tensor, *tensors.Tensor) {
-	im := split.Images
-	idx := make([]int, len(items))
-	questions := make([]string, len(items))
-	answers := make([]int32, len(items))
-	for j, it := range items {
-		idx[j], questions[j], answers[j] = it.img, it.qa.Question, it.qa.AnswerID
-	}
-	x := tensors.FromShape(shapes.Make(dtypes.Float32, len(items), im.H, im.W, im.C))
-	x.MustMutableFlatData(func(flat any) { datasets.Normalize(im, idx, mean, std, flat.([]float32)) })
-	ids, mask := tok.EncodeBatch(questions)
-	L := tok.MaxLen()
-	return []*tensors.Tensor{x, tensors.FromFlatDataAndDimensions(ids, len(items), L),
-		tensors.FromFlatDataAndDimensions(mask, len(items), L)}, tensors.FromFlatDataAndDimensions(answers, len(items), 1)
-}
-
-// vqaItems lists every question of the first n images of a split (n <= 0: all).
-func vqaItems(split *mshapes.Split, n int) []vqaItem {
-	if n <= 0 || n > len(split.Scenes) {
-		n = len(split.Scenes)
-	}
-	var items []vqaItem
-	for i := range n {
-		for _, qa := range split.Scenes[i].QA {
-			items = append(items, vqaItem{img: i, qa: qa})
-		}
-	}
-	return items
-}
-
-// blindAnswers is the blind baseline: for each training question, its most frequent
-// answer (ties to the lower answer id); unseen questions get the most frequent
-// answer of their type.
-type blindAnswers struct {
-	byQuestion map[string]int32
-	byKind     [mshapes.NumQAKinds]int32
-}
-
-func fitBlind(split *mshapes.Split) *blindAnswers {
-	qCounts := map[string][]int{}
-	var kCounts [mshapes.NumQAKinds][]int
-	for k := range kCounts {
-		kCounts[k] = make([]int, len(mshapes.Answers))
-	}
-	for _, sc := range split.Scenes {
-		for _, qa := range sc.QA {
-			c, ok := qCounts[qa.Question]
-			if !ok {
-				c = make([]int, len(mshapes.Answers))
-				qCounts[qa.Question] = c
-			}
-			c[qa.AnswerID]++
-			kCounts[qa.Kind][qa.AnswerID]++
-		}
-	}
-	b := &blindAnswers{byQuestion: map[string]int32{}}
-	for q, c := range qCounts {
-		b.byQuestion[q] = int32(argmaxInt(c))
-	}
-	for k, c := range kCounts {
-		b.byKind[k] = int32(argmaxInt(c))
-	}
-	return b
-}
-
-func (b *blindAnswers) answer(qa mshapes.QA) int32 {
-	if a, ok := b.byQuestion[qa.Question]; ok {
-		return a
-	}
-	return b.byKind[qa.Kind]
-}
-
-func argmaxInt(c []int) int {
-	best := 0
-	for i, v := range c {
-		if v > c[best] {
-			best = i
-		}
-	}
-	return best
-}
-
-// vqaAnswerer is the model: images, ids, mask -> answer logits.
-type vqaAnswerer func(scope *model.Scope, images, ids, mask *Node) *Node
-
-func buildPerceiverShapes(env *Env) (*train.Task, error) {
-	p := env.P
-	cfg, err := perceiverConfig(p)
-	if err != nil {
-		return nil, err
-	}
-	w, err := generateShapes(env)
-	if err != nil {
-		return nil, err
-	}
-	var questions []string
-	for _, sc := range w.Train.Scenes {
-		for _, qa := range sc.QA {
-			questions = append(questions, qa.Question)
-		}
-	}
-	tok, err := text.Fit(questions, text.Config{MinFreq: 1, MaxLen: p.Int("max_len")})
-	if err != nil {
-		return nil, err
-	}
-	if err := tok.Save(filepath.Join(env.Dir, "tokenizer.json")); err != nil {
-		return nil, err
-	}
-	mm := perceiver.MultimodalConfig{Dim: p.Int("input_dim"), Patch: p.Int("patch"), VocabSize: tok.VocabSize()}
-	if mm.Dim <= 0 || mm.Dim%4 != 0 {
-		return nil, fmt.Errorf("parameter input_dim=%d: want a positive multiple of 4", mm.Dim)
-	}
-	if mm.Patch <= 0 || w.Config.Size%mm.Patch != 0 {
-		return nil, fmt.Errorf("parameter patch=%d: must divide image_size=%d", mm.Patch, w.Config.Size)
-	}
-	src := &vqaSource{split: w.Train, tok: tok, batch: p.Int("batch_size"), seed: uint64(p.Int("seed")),
-		mean: ShapesMean[:], std: ShapesStd[:]}
-	if src.StepsPerEpoch() < 1 {
-		return nil, fmt.Errorf("parameter batch_size=%d: more than the %d training images", src.batch, w.Train.Images.N)
-	}
-	patches := (w.Config.Size / mm.Patch) * (w.Config.Size / mm.Patch)
-	env.Log("VQA: %d questions over %d training images, %d words, %d answers; input array %d patches + %d tokens of width %d",
-		len(questions), w.Train.Images.N, tok.VocabSize(), len(mshapes.Answers), patches, tok.MaxLen(), mm.Dim)
-	head := p.String("head")
-	answer := func(scope *model.Scope, images, ids, mask *Node) *Node {
-		seq, seqMask := perceiver.Multimodal(scope.In("inputs"), mm, images, ids, mask)
-		latents, _ := perceiver.Encode(scope, cfg, seq, seqMask)
-		return perceiverHead(scope, head, latents, len(mshapes.Answers))
-	}
-	blind := fitBlind(w.Train)
-	return &train.Task{
-		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
-			return []*Node{answer(scope, in[0], in[1], in[2])}
-		},
-		Loss: loss.SparseCategoricalCrossEntropyLogits,
-		Data: src,
-		TrainMetrics: []metric.Interface{
-			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
-		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
-			split, n := w.Val, p.Int("eval_size")
-			if ev.Split == "test" {
-				split, n = w.Test, 0
-			}
-			items := vqaItems(split, n)
-			logits, err := vqaEval(ev, answer, split, tok, items)
-			if err != nil {
-				return nil, err
-			}
-			return vqaMetrics(ev, logits, items, split, blind), nil
-		},
-		Report: func(ev *train.Evaluation) error { return vqaReport(ev, answer, w.Test, tok) },
-	}, nil
-}
-
-// vqaEval returns the answer logits [len(items), len(Answers)].
-func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *mshapes.Split, tok *text.Tokenizer, items []vqaItem) ([]float32, error) {
-	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) *Node {
-		return answer(scope, images, ids, mask)
-	})
-	if err != nil {
-		return nil, err
-	}
-	const batch = 500
-	var logits []float32
-	for start := 0; start < len(items); start += batch {
-		in, labels := vqaTensors(split, tok, items[start:min(start+batch, len(items))], ShapesMean[:], ShapesStd[:])
-		labels.FinalizeAll()
-		out, err := exec.Exec(in[0], in[1], in[2])
-		if err != nil {
-			return nil, err
-		}
-		logits = append(logits, tensors.MustCopyFlatData[float32](out[0])...)
-		out[0].FinalizeAll()
-	}
-	return logits, nil
-}
-
-// vqaMetrics: accuracy and cross-entropy ("loss"), accuracy per question type
-// ("acc_<type>"), on images with a held-out colour-shape pair ("acc_held_out"), and
-// the blind baseline's accuracy ("blind_accuracy").
-func vqaMetrics(ev *train.Evaluation, logits []float32, items []vqaItem, split *mshapes.Split, blind *blindAnswers) train.Metrics {
-	k := len(mshapes.Answers)
-	labels := make([]int32, len(items))
-	for i, it := range items {
-		labels[i] = it.qa.AnswerID
-	}
-	m := classificationMetrics(logits, labels, k)
-	var right, total [mshapes.NumQAKinds]int
-	heldRight, heldTotal, blindRight := 0, 0, 0
-	for i, it := range items {
-		ok := argmax(logits[i*k:(i+1)*k]) == int(it.qa.AnswerID)
-		total[it.qa.Kind]++
-		if ok {
-			right[it.qa.Kind]++
-		}
-		if split.Scenes[it.img].HeldOut {
-			heldTotal++
-			if ok {
-				heldRight++
-			}
-		}
-		if blind.answer(it.qa) == it.qa.AnswerID {
-			blindRight++
-		}
-	}
-	perKind := map[string]float64{}
-	for kind, n := range total {
-		if n > 0 {
-			acc := float64(right[kind]) / float64(n)
-			m["acc_"+mshapes.QAKindNames[kind]] = acc
-			perKind[mshapes.QAKindNames[kind]] = acc
-		}
-	}
-	if heldTotal > 0 {
-		m["acc_held_out"] = float64(heldRight) / float64(heldTotal)
-	}
-	m["blind_accuracy"] = float64(blindRight) / float64(len(items))
-	if ev != nil {
-		ev.Detail("accuracy_per_question_type", perKind)
-		ev.Detail("questions", len(items))
-	}
-	return m
-}
-
-// vqaReport writes vqa.png: test images with a question each, the predicted answer
-// and the true one (red when wrong).
-func vqaReport(ev *train.Evaluation, answer vqaAnswerer, split *mshapes.Split, tok *text.Tokenizer) error {
-	const n = 12
-	var items []vqaItem
-	for i := 0; i < len(split.Scenes) && len(items) < n; i++ {
-		qas := split.Scenes[i].QA
-		items = append(items, vqaItem{img: i, qa: qas[(i*5)%len(qas)]}) // a spread of question types.
-	}
-	logits, err := vqaEval(ev, answer, split, tok, items)
-	if err != nil {
-		return err
-	}
-	k := len(mshapes.Answers)
-	im := split.Images
-	cells := make([]viz.Cell, len(items))
-	for j, it := range items {
-		pred := argmax(logits[j*k : (j+1)*k])
-		cells[j] = viz.Cell{Img: viz.FromHWC(im.Image(it.img), im.H, im.W, im.C),
-			Caption: fmt.Sprintf("%s\n-> %s (%s)", it.qa.Question, mshapes.Answers[pred], it.qa.Answer)}
-		if pred != int(it.qa.AnswerID) {
-			cells[j].CaptionColor = color.RGBA{R: 200, A: 255}
-		}
-	}
-	path := filepath.Join(ev.Dir, "vqa.png")
-	if err := viz.SavePNG(path, viz.ImageGrid(cells, 4, int(math.Max(1, 128/float64(im.W))))); err != nil {
-		return err
-	}
-	ev.Log("wrote %s", path)
-	return nil
 }

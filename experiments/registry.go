@@ -1,11 +1,15 @@
-// Package experiments holds mmdna's named experiments, one file each, in one
-// registry. An experiment declares its hyperparameters (with defaults, a smoke size
-// and doc lines) and builds a train.Task from them; cmd/train, cmd/tui, cmd/bench and
-// the notebooks all run experiments through this package.
+// Package experiments holds mmdna's named experiments in one registry. An experiment
+// is a config, one file named after it, that reads like a big_vision config: the
+// data, the model, the schedule, the metrics, and in its header the command to run it,
+// its wall time on the reference 2-core machine and the result it reaches. It
+// declares its hyperparameters in one place (Families, Params, Defaults, Smoke), and
+// Params.Origin says where each value came from: train's defaults, the common
+// parameters, a family, the experiment, the smoke size, -set or a resumed run.
 //
-// Each experiment file starts with a header comment that states the command to run
-// it, its wall time on the reference 2-core machine and the result it reaches, as
-// big_vision's configs do.
+// What several configs share is in task_<family>.go (the family's parameters and the
+// train.Task builder) and data.go (the data families); data code is in datasets/,
+// evaluation in eval/. cmd/train, cmd/tui, cmd/bench and the notebooks all run
+// experiments through this package.
 package experiments
 
 import (
@@ -26,10 +30,15 @@ type Experiment struct {
 	// BenchOnly marks a benchmark-size experiment on synthetic data (cmd/bench): it
 	// learns nothing worth watching, so the TUI's list leaves it out.
 	BenchOnly bool
-	// Params are the experiment's own hyperparameters; the common training ones
-	// (CommonParams) are added to them.
+	// Families are the parameter sets the experiment shares with others (a model
+	// family's sizes, a dataset's splits), each declared once in its family's file.
+	// The common training parameters (CommonParams) come first, then the families',
+	// then Params.
+	Families []Family
+	// Params are the experiment's own hyperparameters.
 	Params []Param
-	// Defaults override the defaults of common parameters (steps, lr, ...).
+	// Defaults set this experiment's values of any declared parameter (common, family
+	// or own): with Params, the one place where its configuration is written.
 	Defaults map[string]any
 	// Smoke overrides applied with -set smoke=true: the same code path at a size that
 	// finishes in about a minute. Keys the user sets explicitly win.
@@ -122,7 +131,27 @@ func Default() string {
 	return Names()[0]
 }
 
-// CommonParams are the training hyperparameters every experiment accepts.
+// Family is a named set of parameters that several experiments declare (a model
+// family's sizes, a dataset's splits); -list names it as where a value came from.
+type Family struct {
+	Name   string
+	Params []Param
+}
+
+// Where a parameter's value came from, as Params.Origin reports it and -list shows it.
+const (
+	FromTrain      = "train default" // train.DefaultConfig, through CommonParams.
+	FromCommon     = "common"        // CommonParams' own defaults.
+	FromFamily     = "family "       // followed by the family's name: its declaration.
+	FromExperiment = "experiment"    // the experiment's Params or Defaults.
+	FromSmoke      = "smoke"         // the experiment's Smoke, with -set smoke=true.
+	FromSet        = "-set"          // the user.
+	FromResume     = "resume"        // the run's config.json, on -resume.
+)
+
+// CommonParams are the training hyperparameters every experiment accepts. All but
+// smoke and batch_size have train.DefaultConfig's defaults, and TrainConfig maps them
+// back onto it.
 func CommonParams() []Param {
 	d := train.DefaultConfig()
 	return []Param{
@@ -142,8 +171,8 @@ func CommonParams() []Param {
 	}
 }
 
-// Resolve builds the parameters of e: common and own defaults, e.Defaults, then
-// user sets, then (if smoke) the smoke sizes for keys the user did not set.
+// Resolve builds the parameters of e: the declared defaults, user sets, e.Defaults
+// and (if smoke) the smoke sizes for keys the user did not set.
 func (e *Experiment) Resolve(sets []string) (*Params, error) {
 	p := e.NewParams()
 	if err := p.ParseSets(sets); err != nil {
@@ -155,20 +184,39 @@ func (e *Experiment) Resolve(sets []string) (*Params, error) {
 	return p, nil
 }
 
-// NewParams returns e's declared parameters at their declared defaults.
+// NewParams returns e's declared parameters at their declared defaults: the common
+// ones, the families', its own.
 func (e *Experiment) NewParams() *Params {
-	return newParams(append(CommonParams(), e.Params...))
+	var decls []declared
+	for _, p := range CommonParams() {
+		origin := FromTrain
+		if p.Key == "smoke" || p.Key == "batch_size" {
+			origin = FromCommon
+		}
+		decls = append(decls, declared{p, origin})
+	}
+	for _, f := range e.Families {
+		for _, p := range f.Params {
+			decls = append(decls, declared{p, FromFamily + f.Name})
+		}
+	}
+	for _, p := range e.Params {
+		decls = append(decls, declared{p, FromExperiment})
+	}
+	return newParams(decls)
 }
 
+// applyDefaults sets e.Defaults, then with smoke e.Smoke, on the keys the user (or a
+// resumed run's config.json) did not set.
 func (e *Experiment) applyDefaults(p *Params) error {
 	for k, v := range e.Defaults {
-		if err := p.setDefault(k, v); err != nil {
+		if err := p.setDefault(k, v, FromExperiment); err != nil {
 			return fmt.Errorf("experiment %s: %w", e.Name, err)
 		}
 	}
 	if p.Bool("smoke") {
 		for k, v := range e.Smoke {
-			if err := p.setDefault(k, v); err != nil {
+			if err := p.setDefault(k, v, FromSmoke); err != nil {
 				return fmt.Errorf("experiment %s: %w", e.Name, err)
 			}
 		}

@@ -31,6 +31,17 @@ func TestRegistry(t *testing.T) {
 					t.Errorf("smoke key %q is not a declared parameter", k)
 				}
 			}
+			// Each key is declared once: a family and the experiment (or two families)
+			// declaring the same key would make -list's origin a guess.
+			declared := map[string]string{}
+			for _, f := range append([]Family{{"common", CommonParams()}}, append(e.Families, Family{"experiment", e.Params})...) {
+				for _, p := range f.Params {
+					if other, dup := declared[p.Key]; dup {
+						t.Errorf("parameter %q declared by %s and %s", p.Key, other, f.Name)
+					}
+					declared[p.Key] = f.Name
+				}
+			}
 		})
 	}
 	if _, err := Get(Default()); err != nil {
@@ -54,5 +65,25 @@ func TestParamsErrors(t *testing.T) {
 	p, err := e.Resolve([]string{"smoke=true;steps=7"})
 	if err != nil || p.Int("steps") != 7 || p.Int("test_size") != 600 {
 		t.Errorf("smoke with an explicit steps: steps %d test_size %d (%v); the user's value must win over smoke", p.Int("steps"), p.Int("test_size"), err)
+	}
+}
+
+// TestOrigins: every value says where it came from, and a user's -set wins over the
+// experiment's and the smoke size's.
+func TestOrigins(t *testing.T) {
+	e, _ := Get("mlp-spirals")
+	p, err := e.Resolve([]string{"smoke=true;lr=0.5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"smoke": FromSet, "lr": FromSet, "steps": FromSmoke, "warmup": FromExperiment,
+		"hidden": FromExperiment, "min_lr": FromTrain, "batch_size": FromCommon} {
+		if got := p.Origin(key); got != want {
+			t.Errorf("%s from %q, want %q", key, got, want)
+		}
+	}
+	v, _ := Get("vit-fmnist")
+	if p, _ := v.Resolve(nil); p.Origin("patch") != FromFamily+"vit" || p.Origin("data_dir") != FromExperiment {
+		t.Errorf("vit-fmnist: patch from %q, data_dir from %q", p.Origin("patch"), p.Origin("data_dir"))
 	}
 }

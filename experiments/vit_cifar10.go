@@ -8,46 +8,28 @@ package experiments
 //
 // Wall time and accuracy: not measured on the reference machine (no CIFAR-10 there).
 // The code path is tested end to end on files in the real format written by
-// cifar10.WriteSynthetic, and cmd/bench times its training step on them; expect
+// cifar10.WriteSynthetic (TestViTCIFAR10Synthetic); `cmd/bench -exp vit-cifar10 -set
+// data_dir=DIR` times its training step on any such directory. Expect
 // roughly 20k steps' worth of epochs to be needed for ~80% (small ViTs trained from
 // scratch on CIFAR-10 without heavy augmentation stay below ResNets).
-
-import (
-	"errors"
-
-	"github.com/mmdna/mmdna/datasets/cifar10"
-	"github.com/mmdna/mmdna/train"
-)
 
 func init() {
 	Register(&Experiment{
 		Name:        "vit-cifar10",
 		Description: "Vision Transformer on CIFAR-10 (needs -set data_dir=DIR, the binary version)",
 		Wall:        "not measured (no CIFAR-10 here)",
-		Params:      vitParams(""),
-		Defaults: map[string]any{"steps": 15000, "lr": 1e-3, "warmup": 1000, "weight_decay": 0.05,
+		Families:    []Family{imagesFamily(), vitFamily()},
+		Defaults: map[string]any{
+			// data: 32x32x3 in 64 patches of 4; random crops after 4-pixel padding, flips.
+			"crop_pad": 4, "hflip": true,
+			// model: dim 128, depth 6, heads 4, MLP 256, average pooling, stochastic depth 0.1.
 			"dim": 128, "depth": 6, "heads": 4, "mlp_dim": 256, "drop_path": 0.1,
-			"eval_every": 1000, "ckpt_every": 1000, "crop_pad": 4, "hflip": true},
+			// schedule: 15000 steps of 128, AdamW lr 1e-3, warmup 1000 + cosine, weight decay 0.05.
+			"steps": 15000, "lr": 1e-3, "warmup": 1000, "weight_decay": 0.05, "eval_every": 1000, "ckpt_every": 1000,
+		},
 		Smoke: map[string]any{"steps": 30, "warmup": 5, "eval_every": 15, "ckpt_every": 15, "log_every": 10,
 			"dim": 64, "depth": 2, "mlp_dim": 128, "train_size": 2048, "val_size": 256, "test_size": 512},
 		BestMetric: "accuracy",
-		Build:      buildCIFAR10,
+		Build:      buildViTCIFAR10,
 	})
-}
-
-func buildCIFAR10(env *Env) (*train.Task, error) {
-	dir := env.P.String("data_dir")
-	if dir == "" {
-		return nil, errors.New("vit-cifar10: set -set data_dir=DIR to the CIFAR-10 binary version (cifar-10-batches-bin); it cannot be downloaded here")
-	}
-	env.Log("loading CIFAR-10 from %s", dir)
-	trainSet, test, err := cifar10.Load(dir)
-	if err != nil {
-		return nil, err
-	}
-	d, err := splitImageData(env.P, trainSet, test, cifar10.Mean[:], cifar10.Std[:])
-	if err != nil {
-		return nil, err
-	}
-	return buildViTClassifier(env, d)
 }

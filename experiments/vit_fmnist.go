@@ -13,81 +13,96 @@ package experiments
 // about 35 minutes. A thin margin (by one test image): the first recipe, lr 1e-3 for
 // 4300 steps with random 2-pixel crops, stopped at 0.865.
 //
-// vit-fmnist-ref: the reference configuration compared with PyTorch (patch 4, dim 64,
-// depth 4, heads 4, MLP 128, average pooling, batch 128, AdamW lr 1e-3, weight decay
-// 0.05, warmup 100 + cosine, 1 epoch on all 60000 training images), so anyone can
-// reproduce the side-by-side with bench/peers/vit_fmnist.py:
+// vit-fmnist-ref: the reference compared with PyTorch, the chapter's recipe (section
+// 10.5's ViT training code: torch.optim.AdamW(lr=1e-4) with PyTorch's defaults, so
+// weight decay 0.01 on every variable; batch 32; a constant learning rate; no gradient
+// clipping; the cls token) on the vit family's widths (patch 4, dim 64, depth 4, heads
+// 4, MLP 128), 1 epoch of the 60000 training images. Its peer, bench/peers/vit_fmnist.py,
+// is that recipe as a PyTorch user writes it, PyTorch's default initialisation included:
 //
 //	go run ./cmd/train -exp vit-fmnist-ref
 //	/usr/bin/python3 bench/peers/vit_fmnist.py --mode train --epochs 1
-//	go run ./cmd/bench -exp vit-fmnist-ref -batch 64,128     # speed side by side
+//	go run ./cmd/bench -exp vit-fmnist-ref -batch 32,128     # speed side by side
 //
-// Measured (2026-11-28, 2-core machine): mmdna 0.760 test accuracy in 2m09s (468
-// steps, 534 images/s over the run); the PyTorch peer, same initialisation and
-// optimizer, 0.763 in 3m39s.
+// Measured: to be re-measured (the recipe became the chapter's on 2026-12-02; 1875 steps
+// of 32, about 2 minutes expected). For context, the review measured the same recipe
+// at lr 1e-3 and batch 128: mmdna 0.808, a PyTorch ViT with PyTorch's default
+// initialisation 0.815.
+//
+// vit-fmnist-ref-gap: the former reference recipe, a variant: average pooling, batch
+// 128, AdamW lr 1e-3 with warmup 100 + cosine, weight decay 0.05, clipping at 1, 468
+// steps (1 epoch).
+//
+//	go run ./cmd/train -exp vit-fmnist-ref-gap
+//	/usr/bin/python3 bench/peers/vit_fmnist.py --mode train --epochs 1 --pool gap --batch 128 \
+//	    --lr 1e-3 --wd 0.05 --schedule cosine --warmup 100 --clip 1
+//
+// Measured (2026-11-28, 2-core machine): mmdna 0.760 test accuracy in 2m09s (534
+// images/s over the run); the peer, then built with mmdna's initialisation, 0.763 in
+// 3m39s; the peer with PyTorch's default initialisation: to be re-measured.
 //
 // Wall times and accuracies on the 2-core reference machine: docs/results/vit.md.
 
-import (
-	"github.com/mmdna/mmdna/datasets/fmnist"
-	"github.com/mmdna/mmdna/train"
-)
+import "github.com/mmdna/mmdna/datasets/fmnist"
 
 func init() {
 	Register(&Experiment{
 		Name:        "vit-fmnist",
 		Description: "Vision Transformer on Fashion-MNIST (28x28, patch 4), 90% test accuracy",
 		Wall:        "35-70 min",
-		Params:      vitParams(fmnist.DefaultDir),
-		Defaults: map[string]any{"steps": 6450, "lr": 2e-3, "warmup": 500, "weight_decay": 0.05,
-			"eval_every": 645, "ckpt_every": 645, "crop_pad": 0, "hflip": true},
+		Families:    []Family{imagesFamily(), vitFamily()},
+		Defaults: map[string]any{
+			// data: all 60000 training images but 5000 held out for evaluation, flipped.
+			"data_dir": fmnist.DefaultDir, "hflip": true,
+			// model: the vit family's widths (patch 4, dim 64, depth 4, heads 4, MLP 128),
+			// average pooling.
+			// schedule: 15 epochs of 128, AdamW lr 2e-3, warmup 500 + cosine, weight decay
+			// 0.05, clipping at 1.
+			"steps": 6450, "lr": 2e-3, "warmup": 500, "weight_decay": 0.05,
+			"eval_every": 645, "ckpt_every": 645,
+		},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,
 			"train_size": 4096, "val_size": 512, "test_size": 1000},
+		// metrics: accuracy, top-5, loss; per-class accuracy and confusion in results.json.
 		BestMetric: "accuracy",
-		Build:      buildFMNIST,
+		Build:      buildViTFMNIST,
 	})
 	Register(&Experiment{
 		Name:        "vit-fmnist-ref",
-		Description: "the ViT reference config for the PyTorch comparison: 1 epoch on Fashion-MNIST",
+		Description: "the ViT reference for the PyTorch comparison: the chapter's recipe, 1 epoch on Fashion-MNIST",
 		Wall:        "2 min",
-		Params:      vitParams(fmnist.DefaultDir),
-		Defaults: map[string]any{"steps": 468, "lr": 1e-3, "warmup": 100, "weight_decay": 0.05,
-			"val_size": 0, "eval_every": 0, "ckpt_every": 100},
+		Families:    []Family{imagesFamily(), vitFamily()},
+		Defaults: map[string]any{
+			// data: all 60000 training images, test set only.
+			"data_dir": fmnist.DefaultDir, "val_size": 0,
+			// model: the vit family's widths, the cls token.
+			"pool": "cls",
+			// schedule (the chapter's): 1 epoch of 32, AdamW lr 1e-4 constant (min_lr = lr,
+			// no warmup), weight decay 0.01, no clipping.
+			"steps": 1875, "batch_size": 32, "lr": 1e-4, "min_lr": 1e-4, "warmup": 0, "weight_decay": 0.01,
+			"clip_norm": 0.0, "eval_every": 0, "ckpt_every": 500,
+		},
+		Smoke: map[string]any{"steps": 40, "ckpt_every": 20, "log_every": 10, "train_size": 4096, "test_size": 1000},
+		// metrics: accuracy, top-5, loss; per-class accuracy and confusion in results.json.
+		Peer:  vitPeer,
+		Build: buildViTFMNIST,
+	})
+	Register(&Experiment{
+		Name:        "vit-fmnist-ref-gap",
+		Description: "variant of vit-fmnist-ref: average pooling, warmup and cosine, clipping (the former reference)",
+		Wall:        "2 min",
+		Families:    []Family{imagesFamily(), vitFamily()},
+		Defaults: map[string]any{
+			// data: all 60000 training images, test set only.
+			"data_dir": fmnist.DefaultDir, "val_size": 0,
+			// model: the vit family's widths, average pooling.
+			// schedule: 1 epoch of 128, AdamW lr 1e-3, warmup 100 + cosine, weight decay 0.05,
+			// clipping at 1.
+			"steps": 468, "lr": 1e-3, "warmup": 100, "weight_decay": 0.05, "eval_every": 0, "ckpt_every": 100,
+		},
 		Smoke: map[string]any{"steps": 40, "warmup": 10, "ckpt_every": 20, "log_every": 10,
 			"train_size": 4096, "test_size": 1000},
-		Peer:  fmnistPeer,
-		Build: buildFMNIST,
+		Peer:  vitPeer,
+		Build: buildViTFMNIST,
 	})
-}
-
-// loadFMNIST reads Fashion-MNIST from the data_dir parameter and splits it as the
-// train_size, val_size and test_size parameters say, normalised with the dataset's
-// mean and standard deviation.
-func loadFMNIST(env *Env) (*imageData, error) {
-	env.Log("loading Fashion-MNIST from %s", env.P.String("data_dir"))
-	trainSet, test, err := fmnist.Load(env.P.String("data_dir"))
-	if err != nil {
-		return nil, err
-	}
-	return splitImageData(env.P, trainSet, test, []float32{fmnist.Mean}, []float32{fmnist.Std})
-}
-
-func buildFMNIST(env *Env) (*train.Task, error) {
-	d, err := loadFMNIST(env)
-	if err != nil {
-		return nil, err
-	}
-	return buildViTClassifier(env, d)
-}
-
-// fmnistPeer is the PyTorch twin of a vit-fmnist configuration.
-func fmnistPeer(p *Params) []string {
-	args := []string{"bench/peers/vit_fmnist.py", "--data", p.String("data_dir"),
-		"--dim", Format(p.Int("dim")), "--depth", Format(p.Int("depth")), "--heads", Format(p.Int("heads")),
-		"--mlp", Format(p.Int("mlp_dim")), "--lr", Format(p.Float("lr")), "--wd", Format(p.Float("weight_decay")),
-		"--warmup", Format(p.Int("warmup")), "--seed", Format(p.Int("seed"))}
-	if p.String("pool") != "gap" || p.String("preset") != "" || p.Int("patch") != 4 {
-		return nil // the peer implements only the reference architecture.
-	}
-	return args
 }

@@ -18,6 +18,8 @@ var runFiles = []string{
 	ConfigFile, MetricsFile, ResultsFile, FailedFile,
 	// experiments with text: clip-fmnist, the pairs experiments, perceiver-shapes.
 	"tokenizer.json",
+	// vit-* and clip-*: the model as weights.Spec (weights.SpecFile), for weights.Load.
+	"model.json",
 	// pictures: vit-*, perceiver-fmnist, clip-*, fusion-shapes, perceiver-shapes, mae-*.
 	"predictions.png", "attention.png", "cross_attention.png", "examples.png", "zeroshot.png",
 	"loss.png", "vqa.png", "reconstruction.png",

@@ -18,9 +18,15 @@ func (r *runner) evaluation(split string) *Evaluation {
 // evaluate runs the task's evaluation on split and emits it; on "eval" it also
 // tracks the best metric and keeps a copy of that checkpoint.
 func (r *runner) evaluate(split string) (Metrics, error) {
-	m, err := r.callEvaluate(split)
+	m, _, err := r.evaluateResult(split)
+	return m, err
+}
+
+// evaluateResult is evaluate that also returns what Evaluate left in ev.Result.
+func (r *runner) evaluateResult(split string) (Metrics, any, error) {
+	m, result, err := r.callEvaluate(split)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if split == "eval" {
 		r.lastEval = r.step
@@ -32,22 +38,23 @@ func (r *runner) evaluate(split string) (Metrics, error) {
 	if split == "eval" && r.cfg.BestMetric != "" {
 		v, ok := m[r.cfg.BestMetric]
 		if !ok {
-			return nil, fmt.Errorf("best_metric %q is not among the evaluation metrics %v", r.cfg.BestMetric, Event{Metrics: m}.MetricNames())
+			return nil, nil, fmt.Errorf("best_metric %q is not among the evaluation metrics %v", r.cfg.BestMetric, Event{Metrics: m}.MetricNames())
 		}
 		if r.cfg.better(v, r.best) {
 			r.best = &BestMetric{Metric: r.cfg.BestMetric, Value: v, Step: r.step}
 			path, err := SaveBestCheckpoint(r.ckptDir, r.store, r.state())
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			r.logf("new best %s %.4f at step %d -> %s", r.cfg.BestMetric, v, r.step, path)
 		}
 	}
-	return m, nil
+	return m, result, nil
 }
 
-// callEvaluate runs the task's Evaluate, turning a panic in graph building into an error.
-func (r *runner) callEvaluate(split string) (m Metrics, err error) {
+// callEvaluate runs the task's Evaluate, turning a panic in graph building into an
+// error; result is what Evaluate left in ev.Result.
+func (r *runner) callEvaluate(split string) (m Metrics, result any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("evaluating %s at step %d: %v", split, r.step, p)
@@ -62,9 +69,9 @@ func (r *runner) callEvaluate(split string) (m Metrics, err error) {
 	}()
 	m, err = r.task.Evaluate(ev)
 	if err != nil {
-		return nil, fmt.Errorf("evaluating %s at step %d: %w", split, r.step, err)
+		return nil, nil, fmt.Errorf("evaluating %s at step %d: %w", split, r.step, err)
 	}
-	return m, nil
+	return m, ev.Result, nil
 }
 
 func (r *runner) state() CheckpointState {
@@ -99,12 +106,12 @@ func (r *runner) finish() (*Results, error) {
 			return nil, err
 		}
 	}
-	test, err := r.evaluate("test")
+	test, result, err := r.evaluateResult("test")
 	if err != nil {
 		return nil, err
 	}
 	if r.task.Report != nil {
-		if err := r.report(); err != nil {
+		if err := r.report(result); err != nil {
 			return nil, err
 		}
 	}
@@ -124,7 +131,8 @@ func (r *runner) finish() (*Results, error) {
 	return res, nil
 }
 
-func (r *runner) report() (err error) {
+// report runs the task's Report with what the test evaluation left in ev.Result.
+func (r *runner) report(result any) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("writing the report: %v", p)
@@ -134,6 +142,7 @@ func (r *runner) report() (err error) {
 		return err
 	}
 	ev := r.evaluation("test")
+	ev.Result = result
 	defer ev.close()
 	if err := r.task.Report(ev); err != nil {
 		return fmt.Errorf("writing the report: %w", err)

@@ -45,6 +45,10 @@ type Evaluation struct {
 	Dir     string // the run directory: pictures go here.
 	// Log sends a line to the run's sinks (progress output, UI).
 	Log func(format string, args ...any)
+	// Result is what Evaluate computed and a report draws from (embeddings, logits,
+	// the examples it scored): Evaluate may leave it here, and the Evaluation that
+	// Report receives carries the test evaluation's, so a report never evaluates again.
+	Result any
 
 	execs   []*model.Exec // finalized when the evaluation ends.
 	details map[string]any
@@ -100,6 +104,7 @@ type Task struct {
 	Evaluate func(ev *Evaluation) (Metrics, error)
 	// Report, optional, runs once at the end after the test evaluation: pictures
 	// (predictions, attention maps, reconstructions) and extra files in ev.Dir.
+	// ev.Result holds what the test evaluation left there.
 	Report func(ev *Evaluation) error
 	// ExampleUnit names what a batch counts, for throughput ("img" by default).
 	ExampleUnit string

@@ -198,6 +198,13 @@ if ! xla_check xla-check.log; then
 	fi
 fi
 
+# The PyTorch peer runs on CUDA when this python's torch sees the GPU; without it only
+# the JAX peer runs (bench refuses -peer-devices cuda where torch has no GPU).
+torch_devices=none
+if "$python" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
+	torch_devices=cuda
+fi
+
 done_exps=()
 for e in "${exps[@]}"; do
 	if ! grep -qx -- "$e" <<<"$known"; then
@@ -205,7 +212,7 @@ for e in "${exps[@]}"; do
 		continue
 	fi
 	echo "run.sh: $e"
-	if run "$out/logs/$e.log" "$bin/bench" -exp "$e" -backends "$backends" -peer-devices cuda -python "$python" \
+	if run "$out/logs/$e.log" "$bin/bench" -exp "$e" -backends "$backends" -peer-devices "$torch_devices" -python "$python" \
 		-peer-dir "$repo/bench/peers" -steps "$steps" -warmup "$warmup" ${batch[@]+"${batch[@]}"} \
 		-json "$out/$e.json" -md "$out/$e.md"; then
 		done_exps+=("$e")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch peer of mmdna's bench-clip (experiments/bench_synthetic.go): CLIP's dual
+"""PyTorch peer of mmdna's bench-clip (experiments/bench_clip.go): CLIP's dual
 encoder at ViT-B/16 size on random image-text pairs, bench mode only.
 
 Image tower: the ViT of vit_fmnist.py with a cls token and no head; text tower:

@@ -126,9 +126,10 @@ def adamw_init(params):
 def adamw_update(params, grads, state, lr, wd, b1=0.9, b2=0.999, eps=1e-8, clip=1.0):
     """torch.optim.AdamW after clip_grad_norm_(clip), as mmdna's train.AdamW."""
     leaves = jax.tree_util.tree_leaves(grads)
-    norm = jnp.sqrt(sum(jnp.sum(g * g) for g in leaves))
-    scale = jnp.minimum(1.0, clip / (norm + 1e-6))
-    grads = jax.tree_util.tree_map(lambda g: g * scale, grads)
+    if clip > 0:  # 0: no clipping (decided when the step is traced).
+        norm = jnp.sqrt(sum(jnp.sum(g * g) for g in leaves))
+        scale = jnp.minimum(1.0, clip / (norm + 1e-6))
+        grads = jax.tree_util.tree_map(lambda g: g * scale, grads)
     t = state["t"] + 1
     m = jax.tree_util.tree_map(lambda m, g: b1 * m + (1 - b1) * g, state["m"], grads)
     v = jax.tree_util.tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, state["v"], grads)
@@ -142,7 +143,7 @@ def make_step(loss_fn, args):
     """The jitted training step: (params, opt, *batch) -> (params, opt, loss)."""
     def step(params, opt, *batch):
         loss, grads = jax.value_and_grad(loss_fn)(params, *batch)
-        params, opt = adamw_update(params, grads, opt, args.lr, args.wd)
+        params, opt = adamw_update(params, grads, opt, args.lr, args.wd, clip=args.clip)
         return params, opt, loss
     return jax.jit(step, donate_argnums=(0, 1))
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch peer of mmdna's bench-mae (experiments/bench_synthetic.go): the masked
+"""PyTorch peer of mmdna's bench-mae (experiments/bench_mae.go): the masked
 autoencoder at base size (ViT-B/16 encoder at 224, decoder 512 wide and 8 deep, 75%
 of the patches removed, per-patch normalised targets) on random images, bench mode.
 

@@ -20,15 +20,21 @@ def bench_parser(description, modes=("bench",)):
     ap.add_argument("--peak-n", type=int, default=0, help="also time an N x N matmul (CPU peak); 0: no")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--wd", type=float, default=0.05)
+    ap.add_argument("--clip", type=float, default=1.0, help="clip the global gradient norm to this (0: no clipping)")
     ap.add_argument("--seed", type=int, default=1)
     return ap
 
 
 def vit_args(ap):
-    """vit_fmnist.py: the fmnist reference by default, any ViT with the sizes."""
+    """vit_fmnist.py: vit-fmnist-ref's recipe by default (the chapter's: AdamW lr 1e-4 with
+    PyTorch's weight decay 0.01, batch 32, constant lr, no clipping, cls token), any ViT
+    with the sizes."""
+    ap.set_defaults(lr=1e-4, wd=0.01, batch=32, clip=0.0)
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--epochs", type=int, default=1)
-    ap.add_argument("--warmup", type=int, default=100, help="lr warmup steps (train)")
+    ap.add_argument("--schedule", choices=["constant", "cosine"], default="constant",
+                    help="train: constant lr, or linear warmup + cosine to 0")
+    ap.add_argument("--warmup", type=int, default=0, help="lr warmup steps of --schedule cosine (train)")
     ap.add_argument("--image", type=int, default=28, help="image side (bench: random images)")
     ap.add_argument("--channels", type=int, default=1)
     ap.add_argument("--patch", type=int, default=4)
@@ -37,12 +43,12 @@ def vit_args(ap):
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--mlp", type=int, default=128)
     ap.add_argument("--classes", type=int, default=10)
-    ap.add_argument("--pool", choices=["gap", "cls"], default="gap")
+    ap.add_argument("--pool", choices=["gap", "cls"], default="cls")
     return ap
 
 
 def clip_args(ap):
-    """clip.py: CLIP ViT-B/16 by default (experiments/bench_synthetic.go, bench-clip)."""
+    """clip.py: CLIP ViT-B/16 by default (experiments/bench_*.go, bench-clip)."""
     for k, v in [("image_size", 224), ("channels", 3), ("patch", 16), ("image_dim", 768), ("image_depth", 12),
                  ("image_heads", 12), ("image_mlp", 3072), ("text_dim", 512), ("text_depth", 12), ("text_heads", 8),
                  ("text_len", 77), ("vocab", 49408), ("embed_dim", 512)]:

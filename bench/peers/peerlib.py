@@ -1,7 +1,7 @@
 """Shared parts of mmdna's PyTorch peers: the benchmark arguments, device and
 precision setup, the timing loop and its JSON result, AdamW with global-norm
 clipping as mmdna's train package does it (betas 0.9/0.999, eps 1e-8, weight decay
-0.05 on all parameters, clip at 1.0).
+--wd on all parameters, clipping at --clip; the experiments pass their own values).
 
 A peer script adds its model's arguments (peerargs.py) to `bench_parser()`, builds
 its model and a loss function of random data, and calls `run_bench(...)`, which
@@ -41,11 +41,12 @@ def make_optimizer(model, args):
     return torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=args.wd)
 
 
-def train_step(model, opt, loss_fn):
+def train_step(model, opt, loss_fn, clip):
     opt.zero_grad(set_to_none=True)
     loss = loss_fn(model)
     loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    if clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
     opt.step()
     return loss
 
@@ -77,16 +78,16 @@ def run_bench(args, model, loss_fn, device, precision):
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
     t0 = time.perf_counter()
-    train_step(model, opt, loss_fn)
+    train_step(model, opt, loss_fn, args.clip)
     _sync(device)
     compile_s = time.perf_counter() - t0
     for _ in range(args.warmup_steps):
-        train_step(model, opt, loss_fn)
+        train_step(model, opt, loss_fn, args.clip)
     times = []
     for _ in range(args.steps):
         _sync(device)
         t0 = time.perf_counter()
-        loss = train_step(model, opt, loss_fn)
+        loss = train_step(model, opt, loss_fn, args.clip)
         _sync(device)
         times.append(time.perf_counter() - t0)
     loss = float(loss.item())

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch peer of mmdna's bench-perceiver (experiments/bench_synthetic.go): a
+"""PyTorch peer of mmdna's bench-perceiver (experiments/bench_perceiver.go): a
 Perceiver classifier on random images with Fourier position features, bench mode.
 
 As models/perceiver (lucidrains/perceiver-pytorch's layout): every pixel's values

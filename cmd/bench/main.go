@@ -13,7 +13,10 @@
 //	go run ./cmd/bench -exp vit-fmnist-ref -batch 128 -peers=false -cpuprofile cpu.prof
 //	go run ./cmd/bench -scaling -scaling-out docs/images   # Perceiver vs self-attention (scaling.go)
 //
-// This machine is shared and noisy: compare rows of one run.
+// A flag value it cannot use (-jax bogus, -peer-devices cuda where torch sees no GPU,
+// a flag the chosen mode ignores) is a one-line error and exit status 2 before anything
+// runs; a peer that fails while running is reported on stderr and left out of the
+// table. This machine is shared and noisy: compare rows of one run.
 package main
 
 import (
@@ -45,7 +48,7 @@ func run(args []string, stdout io.Writer) error {
 	peers := fs.Bool("peers", true, "also run the experiments' peers (PyTorch, JAX)")
 	python := fs.String("python", "/usr/bin/python3", "python for the peers")
 	peerDir := fs.String("peer-dir", "", "directory of the peer scripts (default: the experiments' bench/peers/...)")
-	peerDevices := fs.String("peer-devices", "auto", "PyTorch peer devices: cpu, cuda, or auto (cpu, and cuda when torch sees a GPU)")
+	peerDevices := fs.String("peer-devices", "auto", "PyTorch peer devices: cpu, cuda, cpu,cuda, none (JAX's peer only), or auto (cpu, and cuda when torch sees a GPU)")
 	jax := fs.String("jax", "auto", "JAX peers (NAME_jax.py): auto (when the python has jax), on or off")
 	threads := fs.Int("threads", 2, "threads for the CPU peers")
 	peakN := fs.Int("peak-n", 0, "side of the matmul that measures a backend's peak (0: 1024 on CPU, 8192 on GPU; -1: do not measure)")
@@ -56,18 +59,27 @@ func run(args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *scaling.enabled {
-		return scaling.run(stdout, *backends, *jsonOut)
-	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q; flags only (see -h)", fs.Arg(0))
 	}
+	if err := checkFlagSet(fs, *scaling.enabled); err != nil {
+		return err
+	}
+	if *scaling.enabled {
+		return scaling.run(stdout, *backends, *jsonOut)
+	}
+	if err := checkPeerFlags(*peerDevices, *jax); err != nil {
+		return err
+	}
+	pythonSet := false
+	fs.Visit(func(f *flag.Flag) { pythonSet = pythonSet || f.Name == "python" })
 	if *steps < 1 || *warmup < 0 {
 		return fmt.Errorf("-steps %d -warmup %d: want at least 1 timed step and no negative warm-up", *steps, *warmup)
 	}
 	s := &session{backends: split(*backends), sets: *sets, steps: *steps, warmup: *warmup, peakN: *peakN,
 		cpuProfile: *cpuProfile, peers: *peers,
-		peer: peerOptions{python: *python, dir: *peerDir, devices: *peerDevices, jax: *jax, threads: *threads, peakN: *peakN}}
+		peer: peerOptions{python: *python, pythonSet: pythonSet, dir: *peerDir, devices: *peerDevices, jax: *jax,
+			threads: *threads, peakN: *peakN}}
 	if len(s.backends) == 0 && !s.peers {
 		return fmt.Errorf("-backends is empty and -peers=false: nothing to run")
 	}
@@ -88,6 +100,45 @@ func run(args []string, stdout io.Writer) error {
 		if err := train.WriteFileAtomic(*jsonOut, append(data, '\n')); err != nil {
 			return fmt.Errorf("-json %s: %w", *jsonOut, err)
 		}
+	}
+	return nil
+}
+
+// scalingFlags are the flags -scaling uses besides its own -scaling-* ones.
+var scalingFlags = map[string]bool{"scaling": true, "backends": true, "json": true}
+
+// checkFlagSet refuses the flags the chosen mode ignores: with -scaling, those of the
+// experiment benchmark; without it, the -scaling-* ones. A flag that would change
+// nothing is an error, not a silent default.
+func checkFlagSet(fs *flag.FlagSet, scaling bool) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		switch own := strings.HasPrefix(f.Name, "scaling-"); {
+		case err != nil:
+		case scaling && !own && !scalingFlags[f.Name]:
+			err = fmt.Errorf("-%s: not used by -scaling (it takes -backends, -json and the -scaling-* flags)", f.Name)
+		case !scaling && own:
+			err = fmt.Errorf("-%s: used only with -scaling", f.Name)
+		}
+	})
+	return err
+}
+
+// checkPeerFlags checks the values of -peer-devices and -jax before anything runs.
+func checkPeerFlags(devices, jax string) error {
+	if devices != "auto" && devices != "none" {
+		list := split(devices)
+		if len(list) == 0 {
+			return fmt.Errorf("-peer-devices %q: want cpu, cuda, both (cpu,cuda), none or auto", devices)
+		}
+		for _, d := range list {
+			if d != "cpu" && d != "cuda" {
+				return fmt.Errorf("-peer-devices %s: %q is not a device; want cpu, cuda, both (cpu,cuda), none or auto", devices, d)
+			}
+		}
+	}
+	if jax != "auto" && jax != "on" && jax != "off" {
+		return fmt.Errorf("-jax %s: want auto, on or off", jax)
 	}
 	return nil
 }

@@ -20,14 +20,16 @@ import (
 	"github.com/mmdna/mmdna/experiments"
 )
 
-// peerOptions are the flags that choose and run the peers.
+// peerOptions are the flags that choose and run the peers (their values checked by
+// checkPeerFlags).
 type peerOptions struct {
-	python  string
-	dir     string // where the peer scripts are; the experiments name them bench/peers/X.py.
-	devices string // "auto" or a list of cpu, cuda: the PyTorch devices.
-	jax     string // "auto", "on" or "off".
-	threads int
-	peakN   int // matrix size of the peers' own matmul peak on CPU (0: 1024, -1: none).
+	python    string
+	pythonSet bool   // -python given: a python that cannot run the probe is an error.
+	dir       string // where the peer scripts are; the experiments name them bench/peers/X.py.
+	devices   string // "auto", "none" or a list of cpu, cuda: the PyTorch devices.
+	jax       string // "auto", "on" or "off".
+	threads   int
+	peakN     int // matrix size of the peers' own matmul peak on CPU (0: 1024, -1: none).
 }
 
 // pythonInfo is what the python has: torch (and CUDA), jax (and its backend).
@@ -79,7 +81,8 @@ type peerRun struct {
 }
 
 // peerRuns lists the peer runs of an experiment's peer command for the python's
-// frameworks and the chosen devices.
+// frameworks and the chosen devices. A device or framework asked for by name that the
+// python does not have is an error.
 func peerRuns(base []string, info pythonInfo, o peerOptions) ([]peerRun, error) {
 	script := base[0]
 	if o.dir != "" {
@@ -91,13 +94,14 @@ func peerRuns(base []string, info pythonInfo, o peerOptions) ([]peerRun, error) 
 		if info.TorchCUDA {
 			devices = append(devices, "cuda")
 		}
-		if o.devices != "auto" {
+		switch o.devices {
+		case "auto":
+		case "none":
+			devices = nil
+		default:
 			devices = split(o.devices)
 		}
 		for _, d := range devices {
-			if d != "cpu" && d != "cuda" {
-				return nil, fmt.Errorf("-peer-devices %s: want cpu, cuda or auto", o.devices)
-			}
 			if d == "cuda" && !info.TorchCUDA {
 				return nil, fmt.Errorf("-peer-devices %s: torch %s sees no CUDA device", o.devices, info.Torch)
 			}
@@ -107,7 +111,7 @@ func peerRuns(base []string, info pythonInfo, o peerOptions) ([]peerRun, error) 
 	jaxScript := strings.TrimSuffix(script, ".py") + "_jax.py"
 	switch o.jax {
 	case "off":
-	case "on", "auto":
+	default: // "on" or "auto".
 		if info.JAX == "" {
 			if o.jax == "on" {
 				return nil, fmt.Errorf("-jax on: %s has no jax", o.python)
@@ -125,8 +129,6 @@ func peerRuns(base []string, info pythonInfo, o peerOptions) ([]peerRun, error) 
 			device = "gpu"
 		}
 		runs = append(runs, peerRun{"jax", device, append([]string{jaxScript}, base[1:]...)})
-	default:
-		return nil, fmt.Errorf("-jax %s: want auto, on or off", o.jax)
 	}
 	return runs, nil
 }

@@ -92,8 +92,8 @@ func TestPeerChoices(t *testing.T) {
 	}{
 		{[]string{"-jax", "off"}, "pytorch/cpu"},
 		{[]string{"-peer-devices", "cpu", "-jax", "off"}, "pytorch/cpu"},
-		{[]string{"-peer-devices", "cuda"}, ""}, // torch sees no GPU: the peers are skipped.
-		{[]string{"-jax", "bogus"}, ""},
+		{[]string{"-jax", "on", "-peer-devices", "cpu"}, "pytorch/cpu,jax/cpu"},
+		{[]string{"-peer-devices", "none"}, "jax/cpu"},
 	} {
 		jsonPath := filepath.Join(t.TempDir(), "rows.json")
 		args := append([]string{"-exp", "bench-vit", "-set", "smoke=true", "-steps", "1", "-warmup", "0", "-backends", "",
@@ -121,5 +121,33 @@ func TestPeerChoices(t *testing.T) {
 	}
 	if rows := readRows(t, jsonPath); len(rows) != 0 {
 		t.Errorf("failing peers gave rows %+v", rows)
+	}
+}
+
+// TestBadPeerFlags: a bad value of a peer flag, or a device or framework the python
+// lacks, is a one-line error before anything runs, not a warning and a table without
+// the peers.
+func TestBadPeerFlags(t *testing.T) {
+	python, peerDir, _ := peerFixture(t)
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"-jax", "bogus"}, "-jax bogus"},
+		{[]string{"-peer-devices", "gpu"}, `"gpu" is not a device`},
+		{[]string{"-peer-devices", ","}, "-peer-devices"},
+		{[]string{"-peer-devices", "cuda"}, "sees no CUDA device"}, // the fake torch has no GPU.
+		{[]string{"-python", filepath.Join(t.TempDir(), "none")}, "-python"},
+	} {
+		jsonPath := filepath.Join(t.TempDir(), "rows.json")
+		args := append([]string{"-exp", "bench-vit", "-set", "smoke=true", "-steps", "1", "-warmup", "0", "-python", python,
+			"-peer-dir", peerDir, "-json", jsonPath}, c.flags...)
+		err := run(args, &strings.Builder{})
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: %v, want one line containing %q", c.flags, err, c.want)
+		}
+		if _, err := os.Stat(jsonPath); err == nil {
+			t.Errorf("%v: rows written despite the error", c.flags)
+		}
 	}
 }

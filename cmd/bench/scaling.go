@@ -1,11 +1,10 @@
 package main
 
-// The -scaling benchmark: forward+backward time of one Perceiver layer (a
-// cross-attention from a fixed latent array to the input, then one latent
-// self-attention block) against one full self-attention transformer block, at the
-// same width, as the input grows from 256 to 8192 tokens. The Perceiver's
-// cross-attention costs num_latents x N, so its time grows linearly in N; the
-// block's attention costs N x N, so its time grows quadratically.
+// The -scaling benchmark: the experiment bench-scaling (one Perceiver layer against
+// one self-attention block of the same width, experiments/task_scaling.go) at input
+// lengths from 256 to 8192 tokens. The Perceiver's cross-attention costs
+// num_latents x N, so its time grows linearly in N; the block's attention costs N x N,
+// so its time grows quadratically.
 //
 //	go run ./cmd/bench -scaling -scaling-out docs/images
 //
@@ -24,14 +23,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
-	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/backend"
-	"github.com/mmdna/mmdna/models/perceiver"
-	"github.com/mmdna/mmdna/nn"
+	"github.com/mmdna/mmdna/experiments"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
 )
@@ -66,22 +59,6 @@ type scalingRow struct {
 	PeakMB   float64 `json:"peak_heap_mb"`
 }
 
-// scalingModels are the two model functions compared: inputs [1, N, dim] -> a scalar loss.
-func scalingModels(dim, latents int) map[string]func(scope *model.Scope, x *Node) *Node {
-	return map[string]func(scope *model.Scope, x *Node) *Node{
-		"perceiver": func(scope *model.Scope, x *Node) *Node {
-			cfg := perceiver.Config{NumLatents: latents, LatentDim: dim, LatentHeads: 1, CrossHeads: 1, CrossDimHead: dim,
-				Depth: 1, Repeats: 1}
-			l, _ := perceiver.Encode(scope, cfg, x, nil)
-			return ReduceAllMean(Square(l))
-		},
-		"self-attention": func(scope *model.Scope, x *Node) *Node {
-			y, _ := nn.Block(scope.In("block"), nn.BlockConfig{Heads: 1}, x, nil)
-			return ReduceAllMean(Square(y))
-		},
-	}
-}
-
 // run measures every length for both models, prints a markdown table with the
 // growth per doubling and the log-log slope, and writes the two plots.
 func (o *scalingOptions) run(stdout io.Writer, backends, jsonOut string) error {
@@ -104,12 +81,22 @@ func (o *scalingOptions) run(stdout io.Writer, backends, jsonOut string) error {
 	if err != nil {
 		return err
 	}
-	cfg := train.DefaultConfig()
+	exp, err := experiments.Get("bench-scaling")
+	if err != nil {
+		return err
+	}
 	var rows []scalingRow
-	for _, name := range []string{"perceiver", "self-attention"} {
-		fn := scalingModels(*o.dim, *o.latents)[name]
+	for _, name := range experiments.ScalingModels {
 		for _, n := range lengths {
-			res, err := train.Bench(scalingTask(fn, n, *o.dim), cfg, b, *o.warmupN, *o.steps)
+			p, err := exp.Resolve([]string{fmt.Sprintf("model=%s;tokens=%d;dim=%d;latents=%d", name, n, *o.dim, *o.latents)})
+			if err != nil {
+				return fmt.Errorf("-scaling: %w", err)
+			}
+			task, err := buildTask(exp, p, b)
+			if err != nil {
+				return fmt.Errorf("-scaling: %w", err)
+			}
+			res, err := train.Bench(task, experiments.TrainConfig(p), b, *o.warmupN, *o.steps)
 			if err != nil {
 				return fmt.Errorf("-scaling: %s at %d tokens: %w", name, n, err)
 			}
@@ -130,34 +117,6 @@ func (o *scalingOptions) run(stdout io.Writer, backends, jsonOut string) error {
 		}
 	}
 	return nil
-}
-
-// scalingTask is a train.Task whose model is fn over one random input [1, n, dim].
-func scalingTask(fn func(scope *model.Scope, x *Node) *Node, n, dim int) *train.Task {
-	return &train.Task{
-		Model: func(scope *model.Scope, _ any, in []*Node) []*Node { return []*Node{fn(scope, in[0])} },
-		Loss:  func(_, predictions []*Node) *Node { return predictions[0] },
-		Data:  &randomTokens{n: n, dim: dim},
-		Evaluate: func(*train.Evaluation) (train.Metrics, error) {
-			return nil, errors.New("scaling benchmark: no evaluation")
-		},
-	}
-}
-
-// randomTokens is a train.Source of one batch [1, n, dim] of normal noise.
-type randomTokens struct{ n, dim int }
-
-func (r *randomTokens) StepsPerEpoch() int { return 1 }
-func (r *randomTokens) BatchSize() int     { return 1 }
-func (r *randomTokens) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, error) {
-	x := tensors.FromShape(shapes.Make(dtypes.Float32, 1, r.n, r.dim))
-	x.MustMutableFlatData(func(flat any) {
-		v := flat.([]float32)
-		for i := range v {
-			v[i] = float32(math.Sin(float64(i*7+step) * 0.37)) // deterministic, spread over [-1, 1].
-		}
-	})
-	return []*tensors.Tensor{x}, nil, nil
 }
 
 // find returns the row of model at n tokens.

@@ -67,3 +67,22 @@ func TestScalingSmoke(t *testing.T) {
 		t.Error("a bad length accepted")
 	}
 }
+
+// TestScalingRefusesOtherFlags: with -scaling, the experiment benchmark's flags would
+// change nothing and are refused; the -scaling-* flags are refused without -scaling.
+func TestScalingRefusesOtherFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-scaling", "-exp", "bench-vit"}, "-exp: not used by -scaling"},
+		{[]string{"-scaling", "-batch", "8"}, "-batch: not used by -scaling"},
+		{[]string{"-scaling", "-peers=false"}, "-peers: not used by -scaling"},
+		{[]string{"-exp", "bench-vit", "-scaling-dim", "8"}, "-scaling-dim: used only with -scaling"},
+	} {
+		err := run(c.args, &strings.Builder{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("run(%q) = %v, want %q", c.args, err, c.want)
+		}
+	}
+}

@@ -80,7 +80,11 @@ func (s *session) runAll(names []string, batches string) ([]Row, error) {
 			}
 			var group []Row
 			if s.peers {
-				group = append(group, s.runPeers(exp, sets, batch)...)
+				peerRows, err := s.runPeers(exp, sets, batch)
+				if err != nil {
+					return nil, err
+				}
+				group = append(group, peerRows...)
 			}
 			for _, bname := range s.backends {
 				row, err := s.benchOne(exp, bname, sets)
@@ -102,33 +106,38 @@ func (s *session) runAll(names []string, batches string) ([]Row, error) {
 	return rows, nil
 }
 
-// runPeers runs the experiment's peers; a failing peer is reported and skipped.
-func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int) []Row {
+// runPeers runs the experiment's peers. A peer that fails while running is reported
+// and skipped (the table keeps the others); a python that cannot be probed skips the
+// peers, unless -python named it; a device or framework the flags ask for and the
+// python lacks is an error.
+func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int) ([]Row, error) {
 	if exp.Peer == nil {
-		return nil
+		return nil, nil
 	}
 	p, err := exp.Resolve(sets)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	base := exp.Peer(p)
 	if base == nil {
 		fmt.Fprintf(os.Stderr, "bench: %s: no peer for these parameters\n", exp.Name)
-		return nil
+		return nil, nil
 	}
 	if s.pyInfo == nil {
 		info, err := probePython(s.peer.python)
 		if err != nil {
+			if s.peer.pythonSet {
+				return nil, err
+			}
 			fmt.Fprintf(os.Stderr, "bench: peers skipped: %v\n", err)
 			s.peers = false
-			return nil
+			return nil, nil
 		}
 		s.pyInfo = &info
 	}
 	runs, err := peerRuns(base, *s.pyInfo, s.peer)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: peers of %s skipped: %v\n", exp.Name, err)
-		return nil
+		return nil, err
 	}
 	var rows []Row
 	for _, pr := range runs {
@@ -143,7 +152,7 @@ func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int
 		fmt.Fprintf(os.Stderr, "bench: %s batch %d on %s: %.1f ms/step\n", exp.Name, batch, row.Runner, row.StepMS)
 		rows = append(rows, row)
 	}
-	return rows
+	return rows, nil
 }
 
 func batchSizes(exp *experiments.Experiment, sets, batches string) ([]int, error) {
@@ -190,12 +199,7 @@ func (s *session) benchOne(exp *experiments.Experiment, bname string, sets []str
 	if err != nil {
 		return Row{}, err
 	}
-	dir, err := os.MkdirTemp("", "mmdna-bench-")
-	if err != nil {
-		return Row{}, err
-	}
-	defer os.RemoveAll(dir)
-	task, err := exp.Build(&experiments.Env{P: p, Dir: dir, Backend: b, Log: func(string, ...any) {}})
+	task, err := buildTask(exp, p, b)
 	if err != nil {
 		return Row{}, err
 	}
@@ -293,16 +297,23 @@ func experimentFLOPs(exp *experiments.Experiment, sets []string) (FLOPs, error) 
 	if err != nil {
 		return FLOPs{}, err
 	}
-	dir, err := os.MkdirTemp("", "mmdna-flops-")
-	if err != nil {
-		return FLOPs{}, err
-	}
-	defer os.RemoveAll(dir)
-	task, err := exp.Build(&experiments.Env{P: p, Dir: dir, Backend: b, Log: func(string, ...any) {}})
+	task, err := buildTask(exp, p, b)
 	if err != nil {
 		return FLOPs{}, err
 	}
 	return TaskFLOPs(task)
+}
+
+// buildTask builds the experiment's task for timing or counting: its run directory
+// (tokenizer files, pictures) is a temporary one, removed once the task is built,
+// since a timed task never evaluates.
+func buildTask(exp *experiments.Experiment, p *experiments.Params, b compute.Backend) (*train.Task, error) {
+	dir, err := os.MkdirTemp("", "mmdna-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	return exp.Build(&experiments.Env{P: p, Dir: dir, Backend: b, Log: func(string, ...any) {}})
 }
 
 // fillFLOPs sets the FLOP figures of a row from the experiment's count.

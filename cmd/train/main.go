@@ -1,7 +1,9 @@
 // Command train runs mmdna experiments headless, for scripts and CI.
 //
 //	go run ./cmd/train -list                      # experiments, one line each
-//	go run ./cmd/train -exp vit-fmnist -list      # its parameters and defaults
+//	go run ./cmd/train -exp vit-fmnist -list      # its parameters: value, where it came from, smoke size
+//	go run ./cmd/train -exp vit-fmnist -set steps=100 -list   # ... as -set changes them
+//	go run ./cmd/train -exp vit-fmnist -out DIR -resume -list # ... of the run in DIR
 //	go run ./cmd/train -exp vit-fmnist -set 'steps=2000;lr=5e-4' [-out DIR] [-backend go|xla:cuda] [-resume|-fresh]
 //
 // It writes DIR/config.json, DIR/metrics.jsonl, DIR/results.json and DIR/checkpoints
@@ -75,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return fail(exitBadArgs, fmt.Errorf("unexpected argument %q (parameters go in -set 'key=value')", fs.Arg(0)))
 	}
 	if *list {
-		return listCmd(*exp, stdout, stderr)
+		return listCmd(experiments.Request{Name: *exp, Sets: sets, Out: *out, Resume: *resume}, stdout, stderr)
 	}
 	if *exp == "" {
 		return fail(exitBadArgs, errors.New("-exp is required (see -list)"))
@@ -116,33 +118,34 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	return 0
 }
 
-func listCmd(name string, stdout, stderr io.Writer) int {
+// listCmd lists the experiments or, with -exp, the parameters the run would have:
+// each key, its value, where the value came from (train default, common, family NAME,
+// experiment, smoke, -set, resume), its smoke size and its doc line. With -set and
+// -resume -out DIR it shows those runs' values, touching nothing.
+func listCmd(req experiments.Request, stdout, stderr io.Writer) int {
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	defer w.Flush()
-	if name == "" {
+	if req.Name == "" {
 		for _, e := range experiments.All() {
 			fmt.Fprintf(w, "%s\t%s\t(%s)\n", e.Name, e.Description, e.Wall)
 		}
 		return 0
 	}
-	e, err := experiments.Get(name)
-	if err != nil {
-		fmt.Fprintf(stderr, "train: %v\n", err)
-		return exitBadArgs
-	}
-	p, err := e.Resolve(nil)
+	e, p, err := experiments.Resolved(req)
 	if err != nil {
 		fmt.Fprintf(stderr, "train: %v\n", err)
 		return exitBadArgs
 	}
 	fmt.Fprintf(w, "%s: %s (%s)\n\n", e.Name, e.Description, e.Wall)
+	fmt.Fprintf(w, "  key\tvalue\tfrom\tsmoke\tdoc\n")
+	values := p.Map()
 	for _, k := range p.Keys() {
 		d, _ := p.Decl(k)
 		smoke := ""
 		if v, ok := e.Smoke[k]; ok {
-			smoke = "smoke: " + experiments.Format(v)
+			smoke = experiments.Format(v)
 		}
-		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", k, experiments.Format(p.Map()[k]), smoke, d.Doc)
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\n", k, experiments.Format(values[k]), p.Origin(k), smoke, d.Doc)
 	}
 	return 0
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -264,4 +265,53 @@ func TestBuiltBinaryExitCodes(t *testing.T) {
 func isExit(err error, code int) bool {
 	ee, ok := err.(*exec.ExitError)
 	return ok && ee.ExitCode() == code
+}
+
+// TestListShowsOrigins: -exp NAME -list prints each key with its value and where the
+// value came from, as -set and -resume change them.
+func TestListShowsOrigins(t *testing.T) {
+	row := func(out, key string) []string {
+		for _, line := range strings.Split(out, "\n") {
+			f := regexp.MustCompile(`\s{2,}`).Split(strings.TrimSpace(line), -1)
+			if len(f) >= 3 && f[0] == key {
+				return f[:3]
+			}
+		}
+		t.Fatalf("no row %q in:\n%s", key, out)
+		return nil
+	}
+	list := func(args ...string) string {
+		var out, errOut bytes.Buffer
+		if code := run(append(args, "-list"), &out, &errOut); code != 0 {
+			t.Fatalf("%v -list: exit %d: %s", args, code, errOut.String())
+		}
+		return out.String()
+	}
+	out := list("-exp", "vit-fmnist")
+	for key, want := range map[string][2]string{"steps": {"6450", "experiment"}, "min_lr": {"0", "train default"},
+		"batch_size": {"128", "common"}, "patch": {"4", "family vit"}, "val_size": {"5000", "family images"}} {
+		if got := row(out, key); got[1] != want[0] || got[2] != want[1] {
+			t.Errorf("%s: %v, want value %s from %s", key, got, want[0], want[1])
+		}
+	}
+	out = list("-exp", "vit-fmnist", "-set", "smoke=true;lr=0.5")
+	if got := row(out, "steps"); got[1] != "60" || got[2] != "smoke" {
+		t.Errorf("smoke steps: %v, want 60 from smoke", got)
+	}
+	if got := row(out, "lr"); got[1] != "0.5" || got[2] != "-set" {
+		t.Errorf("-set lr: %v, want 0.5 from -set", got)
+	}
+	dir := t.TempDir() // a run's config.json lacking keys added since: they take the experiment's values.
+	if err := rundir.WriteConfig(dir, rundir.Config{Experiment: "mlp-spirals", Params: map[string]any{"steps": 77.0}}); err != nil {
+		t.Fatal(err)
+	}
+	out = list("-exp", "mlp-spirals", "-out", dir, "-resume", "-set", "seed=3")
+	for key, want := range map[string][2]string{"steps": {"77", "resume"}, "seed": {"3", "-set"}, "lr": {"0.01", "experiment"}} {
+		if got := row(out, key); got[1] != want[0] || got[2] != want[1] {
+			t.Errorf("resumed %s: %v, want value %s from %s", key, got, want[0], want[1])
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, rundir.MetricsFile)); err == nil {
+		t.Error("-list wrote into the run directory")
+	}
 }

@@ -4,16 +4,16 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/mmdna/mmdna/datasets/shapes"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/datasets/text"
 )
 
 // The shapes world's captions make a tiny, closed vocabulary: fitted on train, it
 // encodes val (held-out pairs included) with no [UNK] and no truncation at 32 tokens.
 func TestShapesVocabulary(t *testing.T) {
-	cfg := shapes.DefaultConfig()
+	cfg := shapeworld.DefaultConfig()
 	cfg.Train, cfg.Val, cfg.Test = 500, 200, 0
-	w, err := shapes.Generate(cfg)
+	w, err := shapeworld.Generate(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,8 @@
 // a linear projection into a shared space, L2-normalised, compared by cosine similarity
 // times a learnable logit scale, and trained with the symmetric contrastive loss.
 //
-// The package follows open_clip's split: the model here, the loss in loss.go, the
-// zero-shot classifier in zeroshot.go, retrieval metrics in retrieval.go. The image
+// The package follows open_clip's split: the model here, the loss in loss.go; the
+// zero-shot classifier and the retrieval metrics are evaluation (package eval). The image
 // tower is a ViT (models/vit) or a small convolutional encoder (conv.go); the text tower
 // is nn.TextEncoder. Presets name sizes, among them "multimodal_embedding", the
 // chapter's MultimodalEmbedding (a conv image encoder, a text transformer read at its

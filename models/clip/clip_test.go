@@ -80,12 +80,12 @@ func TestShapesAndLogits(t *testing.T) {
 					t.Errorf("%s/%s: output %d shape %v, want %v", name, pool, i, got, w)
 				}
 			}
-			img, _ := NewMatrix(3, cfg.EmbedDim, flat(t, out[2]))
-			txt, _ := NewMatrix(3, cfg.EmbedDim, flat(t, out[3]))
+			img, txt := flat(t, out[2]), flat(t, out[3]) // [3, embed_dim] each.
+			d := cfg.EmbedDim
 			for i := range 3 {
-				for _, m := range []Matrix{img, txt} {
+				for _, m := range [][]float32{img, txt} {
 					var ss float64
-					for _, v := range m.Row(i) {
+					for _, v := range m[i*d : (i+1)*d] {
 						ss += float64(v * v)
 					}
 					if math.Abs(ss-1) > 1e-4 {
@@ -97,9 +97,12 @@ func TestShapesAndLogits(t *testing.T) {
 			if math.Abs(scale-1/0.07) > 1e-3 {
 				t.Errorf("%s: initial logit scale %v, want 1/0.07", name, scale)
 			}
-			sim, _ := Similarity(img, txt)
 			for k, v := range flat(t, out[5]) {
-				if want := scale * float64(sim.Data[k]); math.Abs(float64(v)-want) > 1e-4 {
+				var dot float64 // image k/3 against text k%3.
+				for j := range d {
+					dot += float64(img[(k/3)*d+j]) * float64(txt[(k%3)*d+j])
+				}
+				if want := scale * dot; math.Abs(float64(v)-want) > 1e-4 {
 					t.Fatalf("%s/%s: logits[%d] = %v, want %v", name, pool, k, v, want)
 				}
 			}

@@ -8,7 +8,7 @@
 // ForwardDecoder, ForwardLoss, and Forward, which chains them. The encoder is
 // models/vit composed around the masking (vit.Embed, then vit.EncodeTokens on the
 // visible tokens), not a copy of it. Features runs the same encoder on every patch,
-// for linear probes; LinearProbe (probe.go) trains one.
+// for linear probes (eval.LinearProbe trains one).
 //
 // Variables: the encoder under "vit" (vit.Embed's and vit.EncodeTokens' names), the
 // decoder under "decoder" ("embed", "mask_token", "blocks/block_NN",

@@ -1,0 +1,151 @@
+package experiments
+
+// The CLIP family: its parameters, the dual encoder's configuration from them and the
+// training task every CLIP experiment shares; evaluation in task_clip_eval.go, pictures
+// in task_clip_report.go, each dataset's evaluation in task_clip_<data>.go.
+
+import (
+	"errors"
+	"fmt"
+	"github.com/mmdna/mmdna/datasets/pairs"
+	"strings"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/mmdna/mmdna/eval"
+	"github.com/mmdna/mmdna/models/clip"
+	"github.com/mmdna/mmdna/train"
+	"github.com/mmdna/mmdna/weights"
+)
+
+// clipFamily: the dual encoder's parameters (models/clip) and its evaluation's; zero
+// values keep the preset's choice.
+func clipFamily() Family {
+	return Family{Name: "clip", Params: []Param{
+		{"preset", "small", "model size by name: " + strings.Join(clip.PresetNames(), ", ") +
+			" (multimodal_embedding is the chapter's model)"},
+		{"tower", "", "image tower: vit or conv (empty: the preset's)"},
+		{"patch", 0, "ViT patch side (0: 4 up to 32-pixel images, else side/8)"},
+		{"img_dim", 0, "image tower width (ViT dim, or the conv tower's last stages; 0: the preset's)"},
+		{"img_depth", 0, "ViT blocks (0: the preset's)"},
+		{"txt_dim", 0, "text tower width (0: the preset's)"},
+		{"txt_depth", 0, "text tower blocks (0: the preset's)"},
+		{"embed_dim", 0, "width of the shared embedding space (0: the preset's)"},
+		{"text_pool", "", "text pooling: eos (CLIP), mean, first (BERT's [CLS]); empty: the preset's"},
+		{"max_logit_scale", clip.DefaultMaxLogitScale, "clamp of the logit scale exp(s), s initialised to log(1/0.07)"},
+		{"templates", "a photo of a {class}.", "zero-shot prompt templates separated by |, each with a {class} slot"},
+		{"eval_size", 0, "evaluate on the first N images of val and test (0: all)"},
+	}}
+}
+
+// clipConfig builds the dual encoder's configuration from the parameters.
+func clipConfig(p *Params, image, channels, vocab, maxLen int) (clip.Config, error) {
+	cfg, err := clip.Preset(p.String("preset"), image, channels, vocab, maxLen)
+	if t := p.String("tower"); t != "" {
+		cfg.Tower = clip.Tower(t)
+		if errors.Is(err, clip.ErrImageSize) {
+			err = nil // the preset's own tower rejected the size; the requested one is checked below.
+		}
+	}
+	if err != nil {
+		return cfg, fmt.Errorf("parameter preset: %w", err)
+	}
+	if v := p.Int("patch"); v > 0 {
+		cfg.ViT.Patch = v
+	}
+	if v := p.Int("img_dim"); v > 0 {
+		cfg.ViT.Dim, cfg.ViT.Heads, cfg.ViT.MLPDim = v, max(1, v/16), 2*v
+		if n := len(cfg.Conv.Channels); n > 0 {
+			for i := range cfg.Conv.Channels {
+				cfg.Conv.Channels[i] = max(1, v>>max(0, n-2-i)) // ..., v/4, v/2, v, v
+			}
+		}
+	}
+	if v := p.Int("img_depth"); v > 0 {
+		cfg.ViT.Depth = v
+	}
+	if v := p.Int("txt_dim"); v > 0 {
+		cfg.Text.Dim, cfg.Text.Heads, cfg.Text.MLPDim = v, max(1, v/16), 2*v
+	}
+	if v := p.Int("txt_depth"); v > 0 {
+		cfg.Text.Depth = v
+	}
+	if v := p.Int("embed_dim"); v > 0 {
+		cfg.EmbedDim = v
+	}
+	if v := p.String("text_pool"); v != "" {
+		cfg.TextPool = clip.TextPool(v)
+	}
+	cfg.MaxLogitScale = p.Float("max_logit_scale")
+	if err := cfg.CheckImage(image, image); err != nil {
+		return cfg, fmt.Errorf("parameters tower/patch: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("clip model parameters: %w", err)
+	}
+	return cfg, nil
+}
+
+// clipTemplates splits the templates parameter and checks it.
+func clipTemplates(p *Params) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(p.String("templates"), "|") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	if _, err := eval.Prompts([]string{"x"}, out); err != nil {
+		return nil, fmt.Errorf("parameter templates: %w", err)
+	}
+	return out, nil
+}
+
+// describeClip is a one-line summary of a configuration for the build log.
+func describeClip(cfg clip.Config) string {
+	img := fmt.Sprintf("conv %v", cfg.Conv.Channels)
+	if cfg.Tower != clip.TowerConv {
+		img = fmt.Sprintf("ViT dim %d depth %d patch %d (%d tokens)", cfg.ViT.Dim, cfg.ViT.Depth, cfg.ViT.Patch, cfg.ViT.Tokens())
+	}
+	pool := cfg.TextPool
+	if pool == "" {
+		pool = clip.PoolEOS
+	}
+	return fmt.Sprintf("image %s; text dim %d depth %d pool %s; shared space %d", img, cfg.Text.Dim, cfg.Text.Depth,
+		pool, cfg.EmbedDim)
+}
+
+// clipTask is the training side of every CLIP experiment: pairs from src, the
+// symmetric contrastive loss, the logit scale as a training metric. It records the
+// model in the run directory as weights.Spec (model.json), for weights.Load.
+func clipTask(env *Env, cfg clip.Config, src train.Source) (*train.Task, error) {
+	if err := weights.WriteSpec(env.Dir, weights.Spec{Kind: weights.KindCLIP, CLIP: cfg}); err != nil {
+		return nil, fmt.Errorf("-out %s: %w", env.Dir, err)
+	}
+	scaleMetric := metric.NewBaseMetric("Logit scale", "logit_scale", "scale",
+		func(_ *model.Scope, _, predictions []*Node) *Node { return predictions[2] }, nil)
+	return &train.Task{
+		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
+			return clip.Build(scope, cfg, in[0], in[1], in[2]).Predictions()
+		},
+		Loss:         clip.LossFn,
+		Data:         src,
+		TrainMetrics: []metric.Interface{scaleMetric},
+		ExampleUnit:  "pair",
+	}, nil
+}
+
+// loadClipPairs loads the image-text data of a CLIP experiment and configures the
+// dual encoder for its images and vocabulary.
+func loadClipPairs(env *Env) (*pairs.Data, clip.Config, error) {
+	d, err := loadPairs(env)
+	if err != nil {
+		return nil, clip.Config{}, err
+	}
+	cfg, err := clipConfig(env.P, d.Train.H, d.Train.C, d.Tok.VocabSize(), d.Tok.MaxLen())
+	if err != nil {
+		return nil, cfg, err
+	}
+	env.Log("clip: %s", describeClip(cfg))
+	return d, cfg, nil
+}

@@ -1,0 +1,204 @@
+package experiments
+
+// The VQA task of perceiver-shapes: one Perceiver over the image's patches and the
+// question's tokens (perceiver.Multimodal), answering with a class of
+// shapeworld.Answers; evaluation by question type against the blind baseline.
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/mmdna/mmdna/datasets/pairs"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
+	"github.com/mmdna/mmdna/datasets/text"
+	"github.com/mmdna/mmdna/eval"
+	"github.com/mmdna/mmdna/models/perceiver"
+	"github.com/mmdna/mmdna/train"
+	"github.com/mmdna/mmdna/viz"
+)
+
+// vqaAnswerer is the model: images, ids, mask -> answer logits.
+type vqaAnswerer func(scope *model.Scope, images, ids, mask *Node) *Node
+
+// buildPerceiverShapes wires the VQA task on a generated shapes world; the question
+// tokenizer, fitted on the training questions, is saved in the run directory.
+func buildPerceiverShapes(env *Env) (*train.Task, error) {
+	p := env.P
+	cfg, err := perceiverConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	w, err := generateShapes(env)
+	if err != nil {
+		return nil, err
+	}
+	var questions []string
+	for _, sc := range w.Train.Scenes {
+		for _, qa := range sc.QA {
+			questions = append(questions, qa.Question)
+		}
+	}
+	tok, err := text.Fit(questions, text.Config{MinFreq: 1, MaxLen: p.Int("max_len")})
+	if err != nil {
+		return nil, err
+	}
+	if err := tok.Save(filepath.Join(env.Dir, pairs.TokenizerFile)); err != nil {
+		return nil, err
+	}
+	mm := perceiver.MultimodalConfig{Dim: p.Int("input_dim"), Patch: p.Int("patch"), VocabSize: tok.VocabSize()}
+	if mm.Dim <= 0 || mm.Dim%4 != 0 {
+		return nil, fmt.Errorf("parameter input_dim=%d: want a positive multiple of 4", mm.Dim)
+	}
+	if mm.Patch <= 0 || w.Config.Size%mm.Patch != 0 {
+		return nil, fmt.Errorf("parameter patch=%d: must divide image_size=%d", mm.Patch, w.Config.Size)
+	}
+	src := pairs.NewVQASource(w.Train, tok, p.Int("batch_size"), uint64(p.Int("seed")))
+	if src.StepsPerEpoch() < 1 {
+		return nil, fmt.Errorf("parameter batch_size=%d: more than the %d training images", src.BatchSize(), w.Train.Images.N)
+	}
+	patches := (w.Config.Size / mm.Patch) * (w.Config.Size / mm.Patch)
+	env.Log("VQA: %d questions over %d training images, %d words, %d answers; input array %d patches + %d tokens of width %d",
+		len(questions), w.Train.Images.N, tok.VocabSize(), len(shapeworld.Answers), patches, tok.MaxLen(), mm.Dim)
+	head := p.String("head")
+	answer := func(scope *model.Scope, images, ids, mask *Node) *Node {
+		seq, seqMask := perceiver.Multimodal(scope.In("inputs"), mm, images, ids, mask)
+		latents, _ := perceiver.Encode(scope, cfg, seq, seqMask)
+		return perceiverHead(scope, head, latents, len(shapeworld.Answers))
+	}
+	blind := pairs.FitBlind(w.Train)
+	return &train.Task{
+		Model: pairModel(answer),
+		Loss:  loss.SparseCategoricalCrossEntropyLogits,
+		Data:  src,
+		TrainMetrics: []metric.Interface{
+			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
+		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
+			split, n := w.Val, p.Int("eval_size")
+			if ev.Split == "test" {
+				split, n = w.Test, 0
+			}
+			items := pairs.VQAItems(split, n)
+			logits, err := vqaEval(ev, answer, split, tok, items)
+			if err != nil {
+				return nil, err
+			}
+			ev.Result = &vqaResult{split: split, items: items, logits: logits}
+			return vqaMetrics(ev, logits, items, split, blind)
+		},
+		Report: vqaReport,
+	}, nil
+}
+
+// vqaResult is what a VQA evaluation scored: items and their answer logits.
+type vqaResult struct {
+	split  *shapeworld.Split
+	items  []pairs.VQAItem
+	logits eval.Matrix // [len(items), len(Answers)]
+}
+
+// vqaEval returns the answer logits [len(items), len(Answers)].
+func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok *text.Tokenizer, items []pairs.VQAItem) (eval.Matrix, error) {
+	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) *Node {
+		return answer(scope, images, ids, mask)
+	})
+	if err != nil {
+		return eval.Matrix{}, err
+	}
+	out, err := eval.Run(exec, len(items), evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
+		in, _ := pairs.VQATensors(split, tok, eval.Pick(items, idx))
+		return in, nil
+	})
+	if err != nil {
+		return eval.Matrix{}, err
+	}
+	return out[0], nil
+}
+
+// vqaMetrics: accuracy and cross-entropy ("loss"), accuracy per question type
+// ("acc_<type>"), on images with a held-out colour-shape pair ("acc_held_out"), and
+// the blind baseline's accuracy ("blind_accuracy").
+func vqaMetrics(ev *train.Evaluation, logits eval.Matrix, items []pairs.VQAItem, split *shapeworld.Split, blind *pairs.Blind) (train.Metrics, error) {
+	labels := make([]int32, len(items))
+	for i, it := range items {
+		labels[i] = it.QA.AnswerID
+	}
+	c, err := eval.Classify(logits, labels)
+	if err != nil {
+		return nil, err
+	}
+	m := train.Metrics{"accuracy": c.Accuracy, "loss": c.Loss}
+	var right, total [shapeworld.NumQAKinds]int
+	heldRight, heldTotal, blindRight := 0, 0, 0
+	for i, it := range items {
+		ok := eval.Argmax(logits.Row(i)) == int(it.QA.AnswerID)
+		total[it.QA.Kind]++
+		if ok {
+			right[it.QA.Kind]++
+		}
+		if split.Scenes[it.Image].HeldOut {
+			heldTotal++
+			if ok {
+				heldRight++
+			}
+		}
+		if blind.Answer(it.QA) == it.QA.AnswerID {
+			blindRight++
+		}
+	}
+	perKind := map[string]float64{}
+	for kind, n := range total {
+		if n > 0 {
+			acc := float64(right[kind]) / float64(n)
+			m["acc_"+shapeworld.QAKindNames[kind]] = acc
+			perKind[shapeworld.QAKindNames[kind]] = acc
+		}
+	}
+	if heldTotal > 0 {
+		m["acc_held_out"] = float64(heldRight) / float64(heldTotal)
+	}
+	m["blind_accuracy"] = float64(blindRight) / float64(len(items))
+	if ev != nil {
+		ev.Detail("accuracy_per_question_type", perKind)
+		ev.Detail("questions", len(items))
+	}
+	return m, nil
+}
+
+// vqaReport writes vqa.png: test images with a question each (a spread of question
+// types), the answer the test evaluation predicted and the true one (red when wrong).
+func vqaReport(ev *train.Evaluation) error {
+	const n = 12
+	r, ok := ev.Result.(*vqaResult)
+	if !ok {
+		return fmt.Errorf("vqa.png: the test evaluation left no answers (%T)", ev.Result)
+	}
+	im := r.split.Images
+	var cells []viz.Cell
+	first := 0 // items are image by image: the first item of image i.
+	for i := 0; i < len(r.split.Scenes) && len(cells) < n && first < len(r.items); i++ {
+		qas := r.split.Scenes[i].QA
+		j := first + (i*5)%len(qas)
+		first += len(qas)
+		it := r.items[j]
+		pred := eval.Argmax(r.logits.Row(j))
+		cell := viz.Cell{Img: viz.FromHWC(im.Image(it.Image), im.H, im.W, im.C),
+			Caption: fmt.Sprintf("%s\n-> %s (%s)", it.QA.Question, shapeworld.Answers[pred], it.QA.Answer)}
+		if pred != int(it.QA.AnswerID) {
+			cell.CaptionColor = color.RGBA{R: 200, A: 255}
+		}
+		cells = append(cells, cell)
+	}
+	path := filepath.Join(ev.Dir, "vqa.png")
+	if err := viz.SavePNG(path, viz.ImageGrid(cells, 4, int(math.Max(1, 128/float64(im.W))))); err != nil {
+		return err
+	}
+	ev.Log("wrote %s", path)
+	return nil
+}
