@@ -15,7 +15,8 @@ import (
 	"sync"
 
 	"github.com/gomlx/compute"
-	_ "github.com/gomlx/compute/gobackend" // registers "go".
+	_ "github.com/gomlx/compute/gobackend"        // registers "go".
+	_ "github.com/mmdna/mmdna/internal/simdguard" // see its package comment: a Go 1.27.3 simd bug.
 )
 
 // Default is the backend used when neither -backend nor GOMLX_BACKEND says otherwise.

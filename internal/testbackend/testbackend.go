@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	_ "github.com/mmdna/mmdna/internal/simdguard" // see its package comment: a Go 1.27.3 simd bug.
 )
 
 // Go returns the shared pure-Go backend; it panics if the backend cannot be created,

@@ -30,7 +30,7 @@ type preset struct {
 // is the chapter's model. MLPs are twice the width (half of ViT's 4x: at these widths
 // the attention, not the MLP, limits the model, and the step is cheaper).
 var presets = map[string]preset{
-	"tiny": {tower: TowerViT, imgDim: 16, imgDepth: 1, imgHeads: 2, conv: []int{8, 16}, txtDim: 16, txtDepth: 1,
+	"tiny": {tower: TowerViT, imgDim: 16, imgDepth: 1, imgHeads: 2, conv: []int{16, 16}, txtDim: 16, txtDepth: 1,
 		txtHeads: 2, embed: 16, description: "for tests: one block per tower, width 16"},
 	"small": {tower: TowerViT, imgDim: 64, imgDepth: 4, imgHeads: 4, conv: []int{32, 64, 128, 128}, txtDim: 64,
 		txtDepth: 2, txtHeads: 4, embed: 64, description: "ViT 64x4 (or conv 32-64-128-128) + text 64x2, shared space 64"},
