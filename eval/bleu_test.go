@@ -101,7 +101,7 @@ func TestBLEUHandComputed(t *testing.T) {
 // first image's candidate is one of its references). What is left is the scorer's
 // 1e-15 and 1e-9, below 1e-9 on these corpora.
 func TestBLEUMatchesNLTK(t *testing.T) {
-	pyref.Require(t, "nltk")
+	requireNLTK(t)
 	corpora := randomCaptionCorpora(3, 30, 4)
 	var want [][4]float64
 	captionReference(t, "nltk", "", corpora, &want)

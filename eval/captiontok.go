@@ -18,7 +18,8 @@ import (
 //   - . ? ! , : ; ' " ` ( ) { } [ ] and - separate words and are dropped, as are
 //     runs of them (--, ...); curly quotes, the ellipsis and en and em dashes too;
 //   - kept inside a word: a hyphen or an apostrophe between word characters (t-shirt,
-//     black-and-white, o'clock) and a period or comma between digits (3.5, 1,000);
+//     black-and-white, o'clock) and a period, comma or colon between digits (3.5,
+//     1,000, 5:30);
 //   - the clitics 's 're 've 'll 'd 'm and n't that end a word become words of their
 //     own, as PTB splits them (dog's -> dog 's, don't -> do n't, can't -> ca n't); an
 //     apostrophe that opens a word is dropped ('tis -> tis);
@@ -27,9 +28,11 @@ import (
 // Where PTBTokenizer differs: it keeps periods in abbreviations (u.s., mr.), some
 // symbols inside words (AT&T), keeps a leading hyphen on numbers (-5), writes [ ] as
 // -lsb- -rsb- (kept, since they are not in PUNCTUATIONS) and splits a few more
-// contractions (gonna -> gon na, cannot -> can not). Captions seldom contain these; on
-// the space-separated, mostly punctuation-free captions of COCO and Flickr8k the two
-// agree. CaptionTokens is idempotent: tokenising the joined tokens gives them back.
+// contractions (gonna -> gon na, cannot -> can not). Captions seldom contain these.
+// Stanford's tokenizer itself (Java) is not run by the tests; on everyday captions
+// CaptionTokens gives what nltk's TreebankWordTokenizer (the same Penn Treebank
+// conventions) gives after the same filter (TestCaptionTokensMatchTreebank).
+// CaptionTokens is idempotent: tokenising the joined tokens gives them back.
 func CaptionTokens(s string) []string {
 	s = strings.ToLower(s)
 	var out []string
@@ -64,8 +67,8 @@ func appendFieldTokens(out []string, field string) []string {
 }
 
 // captionWordEnd returns where the word that runs up to i in field ends: word runes,
-// and joiners followed by one (a hyphen or apostrophe, or a period or comma between
-// digits).
+// and joiners followed by one (a hyphen or apostrophe, or a period, comma or colon
+// between digits).
 func captionWordEnd(field string, i int) int {
 	for i < len(field) {
 		r, size := utf8.DecodeRuneInString(field[i:])
@@ -74,7 +77,7 @@ func captionWordEnd(field string, i int) int {
 			i += size
 		case (r == '-' || r == '\'') && wordRuneAt(field, i+1):
 			i++
-		case (r == '.' || r == ',') && digitAt(field, i-1) && digitAt(field, i+1):
+		case (r == '.' || r == ',' || r == ':') && digitAt(field, i-1) && digitAt(field, i+1):
 			i++
 		default:
 			return i

@@ -1,10 +1,13 @@
 package eval
 
 import (
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/mmdna/mmdna/internal/pyref"
 )
 
 // captionTokenCases are CaptionTokens' table: the outputs PTBTokenizer (-lowerCase)
@@ -30,7 +33,7 @@ var captionTokenCases = []struct {
 	{"at five o'clock", []string{"at", "five", "o'clock"}},
 	{"\"quoted\" and 'single' and `tick'", []string{"quoted", "and", "single", "and", "tick"}},
 	{"(a cat) {on} [a mat]", []string{"a", "cat", "on", "a", "mat"}}, // PTB keeps -lsb- -rsb-
-	{"3.5 meters and 1,000 birds.", []string{"3.5", "meters", "and", "1,000", "birds"}},
+	{"3.5 meters and 1,000 birds at 5:30.", []string{"3.5", "meters", "and", "1,000", "birds", "at", "5:30"}},
 	{"costs $5 or 50%", []string{"costs", "$", "5", "or", "50", "%"}},
 	{"cats & dogs / birds", []string{"cats", "&", "dogs", "/", "birds"}},
 	{"A CAFÉ in ZÜRICH", []string{"a", "café", "in", "zürich"}},
@@ -81,4 +84,65 @@ func FuzzCaptionTokens(f *testing.F) {
 			t.Fatalf("CaptionTokens(%q) = %q, but tokenising them again gives %q", s, toks, again)
 		}
 	})
+}
+
+// treebankCaptions are everyday captions with the punctuation, clitics, numbers and
+// hyphens captions have. Periods come only at the end: nltk's Treebank tokenizer
+// splits only a final period (Stanford's splits them all).
+var treebankCaptions = []string{
+	"A man in a black t-shirt is jumping over a fence.",
+	"Two dogs, one brown and one white, play in the snow.",
+	"The dog's ball is red!",
+	"A child isn't happy about the rain.",
+	"People walking down a busy street at night .",
+	"A black-and-white photo of an old car",
+	"A woman holding an umbrella; it's raining.",
+	"What is this? A cat sitting on a couch...",
+	"A boy (about 5) rides a bike",
+	`"Stop" sign on a street corner`,
+	"A group of 3 people standing near 2 buses",
+	"They're playing frisbee in the park.",
+	"A plate with a sandwich and 1,000 fries",
+	"The kids can't reach the cookie jar",
+	"A man -- wearing a hat -- waves",
+	"A surfer rides a wave at 5:30 pm.",
+	"The cat's toy and the dogs' bed",
+	"A 3.5 meter tall giraffe.",
+	"Someone's cooking: pasta and sauce",
+	"We'll see what you've got, I'm sure he'd say",
+}
+
+// TestCaptionTokensMatchTreebank compares CaptionTokens with nltk's
+// TreebankWordTokenizer on lower-cased everyday captions, followed by pycocoevalcap's
+// PUNCTUATIONS filter (and the bare brackets Treebank leaves, which PTB writes as
+// -LRB- and so on). Stanford's PTBTokenizer, which pycocoevalcap runs, needs Java and
+// its jar; nltk's tokenizer follows the same Penn Treebank conventions.
+func TestCaptionTokensMatchTreebank(t *testing.T) {
+	requireNLTK(t)
+	script := `
+import json, sys
+from nltk.tokenize import TreebankWordTokenizer
+drop = {"''", "'", "` + "``" + `", "` + "`" + `", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-", "--", "...", ";",
+        "(", ")", "{", "}"}
+tb = TreebankWordTokenizer()
+print(json.dumps([[w for w in tb.tokenize(c.lower()) if w not in drop] for c in json.load(sys.stdin)]))
+`
+	var want [][]string
+	pyref.Run(t, script, treebankCaptions, &want)
+	if len(want) != len(treebankCaptions) {
+		t.Fatalf("nltk gave %d results for %d captions", len(want), len(treebankCaptions))
+	}
+	for i, c := range treebankCaptions {
+		if got := CaptionTokens(c); !slices.Equal(got, want[i]) {
+			t.Errorf("CaptionTokens(%q) = %q, nltk's Treebank tokenizer %q", c, got, want[i])
+		}
+	}
+}
+
+// requireNLTK skips t unless Debian's python3-nltk is installed.
+func requireNLTK(t *testing.T) {
+	t.Helper()
+	if err := exec.Command(pyref.Python, "-c", "import nltk").Run(); err != nil {
+		t.Skipf("skipping: %s cannot import nltk (%v); install Debian's python3-nltk", pyref.Python, err)
+	}
 }
