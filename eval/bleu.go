@@ -61,7 +61,7 @@ func (c *captionCorpus) bleu() [4]float64 {
 			guess[n-1] += max(0, cand.words-n+1)
 		}
 		testLen += cand.words
-		refLen += closestRefLen(c.refs[i], cand.words)
+		refLen += bleuClosestRefLen(c.refs[i], cand.words)
 		for _, ref := range c.refs[i] {
 			for _, g := range ref.grams {
 				maxCounts[g] = 0
@@ -83,9 +83,9 @@ func (c *captionCorpus) bleu() [4]float64 {
 	return out
 }
 
-// closestRefLen is the length of the reference closest in length to a candidate of
+// bleuClosestRefLen is the length of the reference closest in length to a candidate of
 // length n, the shorter one on a tie (Python's min over (abs(l-n), l) pairs).
-func closestRefLen(refs []captionSentence, n int) int {
+func bleuClosestRefLen(refs []captionSentence, n int) int {
 	best := refs[0].words
 	for _, r := range refs[1:] {
 		d, bd := captionAbs(r.words-n), captionAbs(best-n)

@@ -52,7 +52,7 @@ func appendFieldTokens(out []string, field string) []string {
 	for i := 0; i < len(field); {
 		r, size := utf8.DecodeRuneInString(field[i:])
 		switch {
-		case isCaptionWordRune(r) || (r == '\'' && wordRuneAt(field, i+1)):
+		case isCaptionWordRune(r) || (r == '\'' && captionWordRuneAt(field, i+1)):
 			end := captionWordEnd(field, i+size)
 			out = appendWordTokens(out, field[i:end])
 			i = end
@@ -75,9 +75,9 @@ func captionWordEnd(field string, i int) int {
 		switch {
 		case isCaptionWordRune(r):
 			i += size
-		case (r == '-' || r == '\'') && wordRuneAt(field, i+1):
+		case (r == '-' || r == '\'') && captionWordRuneAt(field, i+1):
 			i++
-		case (r == '.' || r == ',' || r == ':') && digitAt(field, i-1) && digitAt(field, i+1):
+		case (r == '.' || r == ',' || r == ':') && captionDigitAt(field, i-1) && captionDigitAt(field, i+1):
 			i++
 		default:
 			return i
@@ -150,7 +150,7 @@ func isCaptionPunct(r rune) bool {
 	return strings.ContainsRune(".?!,:;'\"`(){}[]-", r)
 }
 
-func wordRuneAt(s string, i int) bool {
+func captionWordRuneAt(s string, i int) bool {
 	if i >= len(s) {
 		return false
 	}
@@ -158,6 +158,6 @@ func wordRuneAt(s string, i int) bool {
 	return isCaptionWordRune(r)
 }
 
-func digitAt(s string, i int) bool {
+func captionDigitAt(s string, i int) bool {
 	return i >= 0 && i < len(s) && s[i] >= '0' && s[i] <= '9'
 }

@@ -63,7 +63,7 @@ func (c *captionCorpus) ciderD() float64 {
 		for _, ref := range c.refs[i] {
 			// r: the reference's vector; only its entries at h's n-grams enter the
 			// dot product, all of them enter its norm.
-			refVals = resizeZeroed(refVals, len(cand.grams))
+			refVals = ciderResizeZeroed(refVals, len(cand.grams))
 			var r ciderVector
 			for k, g := range ref.grams {
 				v := float64(ref.counts[k]) * weights[g]
@@ -128,8 +128,8 @@ func (c *captionCorpus) ciderWeights() []float64 {
 	return weights
 }
 
-// resizeZeroed returns s resized to n zeros, reusing its storage when it can.
-func resizeZeroed(s []float64, n int) []float64 {
+// ciderResizeZeroed returns s resized to n zeros, reusing its storage when it can.
+func ciderResizeZeroed(s []float64, n int) []float64 {
 	if cap(s) < n {
 		return make([]float64, n)
 	}
