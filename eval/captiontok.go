@@ -37,7 +37,7 @@ func CaptionTokens(s string) []string {
 	s = strings.ToLower(s)
 	var out []string
 	for _, field := range strings.FieldsFunc(s, isCaptionSpace) {
-		out = appendFieldTokens(out, field)
+		out = appendCaptionField(out, field)
 	}
 	return out
 }
@@ -46,15 +46,15 @@ func CaptionTokens(s string) []string {
 // lower-casing).
 var captionClitics = []string{"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"}
 
-// appendFieldTokens appends the tokens of one white-space-free field to out.
-func appendFieldTokens(out []string, field string) []string {
+// appendCaptionField appends the tokens of one white-space-free field to out.
+func appendCaptionField(out []string, field string) []string {
 	field = normaliseCaptionRunes(field)
 	for i := 0; i < len(field); {
 		r, size := utf8.DecodeRuneInString(field[i:])
 		switch {
 		case isCaptionWordRune(r) || (r == '\'' && captionWordRuneAt(field, i+1)):
 			end := captionWordEnd(field, i+size)
-			out = appendWordTokens(out, field[i:end])
+			out = appendCaptionWord(out, field[i:end])
 			i = end
 		case isCaptionPunct(r):
 			i += size
@@ -86,9 +86,9 @@ func captionWordEnd(field string, i int) int {
 	return i
 }
 
-// appendWordTokens appends a word and the clitics that end it (don't -> do n't,
+// appendCaptionWord appends a word and the clitics that end it (don't -> do n't,
 // can't've -> ca n't 've), dropping apostrophes that only quote it ('tis -> tis).
-func appendWordTokens(out []string, w string) []string {
+func appendCaptionWord(out []string, w string) []string {
 	var clitics []string // last first
 	for {
 		// Cutting a clitic may leave a joiner at the end (a-n't).
