@@ -6,6 +6,7 @@
 //	infer embed    -model DIR [-text T]... [-json] [IMAGE...]
 //	infer tokenize -model DIR [-json] TEXT...
 //	infer export   -model RUNDIR -out DIR
+//	infer score    -refs refs.json -cands cands.json [-json]
 //
 // With -json each result is one JSON object on its own line (schemas in
 // docs/DESIGN.md). Images are read by content (PNG, JPEG, GIF, BMP, WebP), preprocessed
@@ -49,6 +50,7 @@ var commands = map[string]command{
 	"embed":    {"normalised embeddings of images and texts", runEmbed},
 	"tokenize": {"token ids of texts with the model's tokenizer", runTokenize},
 	"export":   {"write a model in the layout PyTorch users read (Hugging Face or timm)", runExport},
+	"score":    {"BLEU-1..4 and CIDEr-D of candidate captions against references", runScore},
 }
 
 func main() {
