@@ -14,14 +14,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FMNIST_DIR := /usr/share/datasets/fashion-mnist
 APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -y -q
 
-.PHONY: run test test-long bench data peers lint build build-xla notebooks
+.PHONY: run test test-long bench data pyrefs peers lint build build-xla notebooks
 
 ## run: train the default experiment and watch it in the terminal UI (ARGS='-exp vit-fmnist -start').
 run:
 	$(GO) run ./cmd/tui $(ARGS)
 
-## test: the CI tier: gofmt, go vet, and the short tests on the pure-Go backend.
-test: data lint
+## test: the CI tier: gofmt, go vet, and the short tests on the pure-Go backend (with the Python references).
+test: data pyrefs lint
 	GOMLX_BACKEND=go $(GO) test -short -timeout 20m ./...
 
 ## test-long: also the tests -short skips or shrinks: the Fashion-MNIST experiments' smoke runs, dataset statistics from the real files, the PyTorch peers at smoke size, 600 random tokenizer texts (about half a minute more than test on 2 cores).
@@ -44,6 +44,13 @@ data:
 notebooks: data
 	@bash notebooks/setup.sh
 	/usr/bin/python3 notebooks/run.py $(NOTEBOOKS)
+
+## pyrefs: the Python references the tests compare with (PyTorch, torchvision, PIL, numpy, regex, nltk; Debian's packages).
+pyrefs:
+	@if ! /usr/bin/python3 -c 'import torch, torchvision, PIL, numpy, regex, nltk' 2>/dev/null; then \
+	  echo "installing the Python references (python3-torch, -torchvision, -pil, -numpy, -regex, -nltk)"; \
+	  $(APT_GET) update >/dev/null && $(APT_GET) install python3-torch python3-torchvision libopenblas0-pthread \
+	    python3-pil python3-numpy python3-regex python3-nltk >/dev/null; fi
 
 ## peers: the PyTorch peer (Debian's python3-torch with a pthread OpenBLAS).
 peers:

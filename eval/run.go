@@ -24,11 +24,25 @@ type Inputs func(idx []int) ([]*tensors.Tensor, error)
 // the repeats are dropped. The executor must therefore treat examples independently
 // (no in-batch contrastive loss: that one needs its batches as they are).
 func Run(exec *model.Exec, n, chunk int, inputs Inputs) ([]Matrix, error) {
+	var out []Matrix
+	err := Stream(exec, n, chunk, inputs, func(start, count int, res []*tensors.Tensor) error {
+		if out == nil {
+			out = make([]Matrix, len(res))
+		}
+		return appendRows(out, res, min(chunk, n), count)
+	})
+	return out, err
+}
+
+// Stream is Run without collecting: it calls emit with each chunk's outputs (whose
+// first count rows are examples start..start+count-1, the rest padding), for callers
+// that handle results as they come (cmd/infer prints them). The outputs are freed when
+// emit returns.
+func Stream(exec *model.Exec, n, chunk int, inputs Inputs, emit func(start, count int, outs []*tensors.Tensor) error) error {
 	if n < 1 || chunk < 1 {
-		return nil, fmt.Errorf("eval.Run: %d examples in chunks of %d: want at least one of each", n, chunk)
+		return fmt.Errorf("eval.Run: %d examples in chunks of %d: want at least one of each", n, chunk)
 	}
 	chunk = min(chunk, n)
-	var out []Matrix
 	idx := make([]int, chunk)
 	for start := 0; start < n; start += chunk {
 		count := min(chunk, n-start)
@@ -37,7 +51,7 @@ func Run(exec *model.Exec, n, chunk int, inputs Inputs) ([]Matrix, error) {
 		}
 		in, err := inputs(idx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		args := make([]any, len(in))
 		for i, t := range in {
@@ -45,20 +59,17 @@ func Run(exec *model.Exec, n, chunk int, inputs Inputs) ([]Matrix, error) {
 		}
 		res, err := exec.Exec(args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if out == nil {
-			out = make([]Matrix, len(res))
-		}
-		err = appendRows(out, res, chunk, count)
+		err = emit(start, count, res)
 		for _, t := range res {
 			err = errors.Join(err, t.FinalizeAll())
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // appendRows appends the first count rows of each result (chunk rows each) to out.

@@ -11,6 +11,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/eval"
 )
 
 // Runner runs a model's graphs on a backend over many inputs, Batch at a time; the last
@@ -34,57 +35,62 @@ func (m *Model) NewRunner(backend compute.Backend, batch int) *Runner {
 type ImageGraph func(scope *model.Scope, images *Node) *Node
 
 // ForImages runs fn over n images, which load(i) provides, and calls emit with each
-// image's output row, in order. A load error stops the run with that error.
+// image's output row, in order. The batches are eval.Stream's: every one Batch images
+// (at most n), the last filled up by repeating its last image. A load error stops the
+// run with that error.
 func (r *Runner) ForImages(n int, load func(i int) (image.Image, error), fn ImageGraph,
 	emit func(i int, row []float32) error) error {
+	if n == 0 {
+		return nil
+	}
 	side, channels := r.M.ImageShape()
-	batch := min(r.Batch, n)
 	exec, err := model.NewExec(r.Backend, r.M.Store, func(scope *model.Scope, images *Node) *Node { return fn(scope, images) })
 	if err != nil {
 		return err
 	}
 	defer exec.Finalize()
 	per := side * side * channels
-	for b := 0; b < n; b += batch {
-		count := min(batch, n-b)
-		x := tensors.FromShape(shapes.Make(dtypes.Float32, batch, side, side, channels))
+	inputs := func(idx []int) ([]*tensors.Tensor, error) {
+		x := tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), side, side, channels))
 		var inputErr error
 		x.MustMutableFlatData(func(flat any) {
 			data := flat.([]float32)
-			for i := range count {
-				img, err := load(b + i)
+			for k, i := range idx {
+				if k > 0 && i == idx[k-1] { // padding: the previous image again.
+					copy(data[k*per:(k+1)*per], data[(k-1)*per:k*per])
+					continue
+				}
+				img, err := load(i)
 				if err != nil {
 					inputErr = err
 					return
 				}
 				pix, err := r.M.ImageInput(img)
 				if err != nil {
-					inputErr = fmt.Errorf("image %d: %w", b+i, err)
+					inputErr = fmt.Errorf("image %d: %w", i, err)
 					return
 				}
-				copy(data[i*per:], pix)
+				copy(data[k*per:], pix)
 			}
 		})
-		if inputErr != nil {
-			return inputErr
-		}
-		out, err := exec.Exec(x)
+		return []*tensors.Tensor{x}, inputErr
+	}
+	return eval.Stream(exec, n, r.Batch, inputs, func(start, count int, outs []*tensors.Tensor) error {
+		flat, err := tensors.CopyFlatData[float32](outs[0])
 		if err != nil {
 			return err
 		}
-		flat := tensors.MustCopyFlatData[float32](out[0])
-		out[0].FinalizeAll()
-		width := len(flat) / batch
-		for i := range count {
-			if err := emit(b+i, flat[i*width:(i+1)*width]); err != nil {
+		width := len(flat) / outs[0].Shape().Dim(0)
+		for k := range count {
+			if err := emit(start+k, flat[k*width:(k+1)*width]); err != nil {
 				return err
 			}
 		}
 		if r.Progress != nil {
-			r.Progress(b+count, n)
+			r.Progress(start+count, n)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // collect runs fn over images and returns every output row.
