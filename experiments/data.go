@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"github.com/mmdna/mmdna/imageproc"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
@@ -160,4 +161,16 @@ func seq(n int) []int {
 		idx[i] = i
 	}
 	return idx
+}
+
+// runPreprocess is how a run feeds its images, recorded in its model.json: resized to
+// side x side, pixels in [0, 1] normalised with the dataset's mean and std, as
+// datasets.Normalize does in training (bilinear resize for images of another size).
+func runPreprocess(side int, mean, std []float32) *imageproc.Config {
+	c := &imageproc.Config{Source: "the run's training normalisation", Resize: imageproc.Exact, Height: side,
+		Width: side, Filter: imageproc.Bilinear, Rescale: 1.0 / 255}
+	for i := range mean {
+		c.Mean, c.Std = append(c.Mean, float64(mean[i])), append(c.Std, float64(std[i]))
+	}
+	return c
 }

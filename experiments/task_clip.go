@@ -118,8 +118,10 @@ func describeClip(cfg clip.Config) string {
 // clipTask is the training side of every CLIP experiment: pairs from src, the
 // symmetric contrastive loss, the logit scale as a training metric. It records the
 // model in the run directory as weights.Spec (model.json), for weights.Load.
-func clipTask(env *Env, cfg clip.Config, src train.Source) (*train.Task, error) {
-	if err := weights.WriteSpec(env.Dir, weights.Spec{Kind: weights.KindCLIP, CLIP: cfg}); err != nil {
+// trainSplit gives the recorded preprocessing (image size and normalisation).
+func clipTask(env *Env, cfg clip.Config, trainSplit *pairs.Split, src train.Source) (*train.Task, error) {
+	spec := weights.Spec{Kind: weights.KindCLIP, CLIP: cfg, Preprocess: runPreprocess(trainSplit.H, trainSplit.Mean, trainSplit.Std)}
+	if err := weights.WriteSpec(env.Dir, spec); err != nil {
 		return nil, fmt.Errorf("-out %s: %w", env.Dir, err)
 	}
 	scaleMetric := metric.NewBaseMetric("Logit scale", "logit_scale", "scale",

@@ -138,7 +138,7 @@ func buildClipFlickr8k(env *Env) (*train.Task, error) {
 	if d.Train.N < batch {
 		return nil, fmt.Errorf("parameter batch_size=%d: the training split has only %d images", batch, d.Train.N)
 	}
-	task, err := clipTask(env, cfg, pairs.NewSource(d.Train, d.Tok, batch, uint64(p.Int("seed"))))
+	task, err := clipTask(env, cfg, d.Train, pairs.NewSource(d.Train, d.Tok, batch, uint64(p.Int("seed"))))
 	if err != nil {
 		return nil, err
 	}

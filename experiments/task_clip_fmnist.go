@@ -66,7 +66,7 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 	env.Log("fashion-mnist: %d train, %d eval, %d test images; vocabulary %d; clip: %s", d.train.N,
 		splits["eval"].N, d.test.N, tok.VocabSize(), describeClip(cfg))
 	batch := p.Int("batch_size")
-	task, err := clipTask(env, cfg, pairs.NewSource(splits["train"], tok, batch, uint64(p.Int("seed"))))
+	task, err := clipTask(env, cfg, splits["train"], pairs.NewSource(splits["train"], tok, batch, uint64(p.Int("seed"))))
 	if err != nil {
 		return nil, err
 	}

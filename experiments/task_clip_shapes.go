@@ -32,7 +32,7 @@ func buildClipShapes(env *Env) (*train.Task, error) {
 		return nil, err
 	}
 	src := pairs.NewSource(d.Train, d.Tok, p.Int("batch_size"), uint64(p.Int("seed")))
-	task, err := clipTask(env, cfg, src)
+	task, err := clipTask(env, cfg, d.Train, src)
 	if err != nil {
 		return nil, err
 	}

@@ -103,7 +103,9 @@ func buildViTClassifier(env *Env, d *imageData) (*train.Task, error) {
 	if err := batcher.Validate(); err != nil {
 		return nil, err
 	}
-	if err := weights.WriteSpec(env.Dir, weights.Spec{Kind: weights.KindViT, ViT: cfg, Labels: d.train.Classes}); err != nil {
+	spec := weights.Spec{Kind: weights.KindViT, ViT: cfg, Labels: d.train.Classes,
+		Preprocess: runPreprocess(cfg.Image, d.mean, d.std)}
+	if err := weights.WriteSpec(env.Dir, spec); err != nil {
 		return nil, fmt.Errorf("-out %s: %w", env.Dir, err)
 	}
 	env.Log("%s: %d train, %d eval, %d test images; ViT %d tokens, dim %d, depth %d", d.train.Name, d.train.N,

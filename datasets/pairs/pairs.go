@@ -38,6 +38,9 @@ type Split struct {
 	Scenes []shapeworld.Scene
 	// HeldOut marks images that contain a held-out colour-shape pair (shapes only).
 	HeldOut []bool
+	// Mean and Std are the per-channel normalisation Fill applies to pixels in [0, 1]
+	// ((x/255 - mean) / std), recorded with a run's model so that it can be fed later.
+	Mean, Std []float32
 }
 
 // Data is an image-text dataset with the tokenizer fitted on its training captions.
@@ -137,7 +140,7 @@ func FromWorld(w *shapeworld.World) *Data {
 // FromImages views an image set with captions[i] for image i, normalised with mean and
 // std (as datasets.Normalize).
 func FromImages(set *datasets.Images, captions [][]string, mean, std []float32) *Split {
-	return &Split{Name: set.Name, N: set.N, H: set.H, W: set.W, C: set.C, Captions: captions,
+	return &Split{Name: set.Name, N: set.N, H: set.H, W: set.W, C: set.C, Captions: captions, Mean: mean, Std: std,
 		Fill: func(idx []int, dst []float32) error {
 			datasets.Normalize(set, idx, mean, std, dst)
 			return nil
@@ -165,6 +168,7 @@ func loadFlickr(cfg Config, log func(format string, args ...any)) (*Data, error)
 	log("flickr8k: %s", ds.Report())
 	split := func(s *flickr8k.Split) *Split {
 		return &Split{Name: s.Name, N: s.Len(), H: fc.Size, W: fc.Size, C: 3, Captions: s.Captions,
+			Mean: flickr8k.Mean[:], Std: flickr8k.Std[:],
 			Fill: func(idx []int, dst []float32) error {
 				_, err := ds.Batch(s, idx, dst) // failed decodes are counted by the dataset and left black.
 				return err
