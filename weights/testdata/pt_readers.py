@@ -2,7 +2,8 @@
 built from config.json alone, written from the published architectures (transformers'
 ViTForImageClassification, timm's VisionTransformer), with no mmdna code.
 
-stdin: {"dir", "images": [[...]] (NHWC flattened), "image", "channels"}
+stdin: {"dir", "images": [[...]] (NHWC flattened), "image", "channels"} or {"dir", "pngs": [paths]}
+(then preprocessed with PIL as the exported preprocessor_config.json says)
 stdout (last line): {"logits": [...], "layout": "hf-vit" | "timm-vit"}
 """
 import json
@@ -123,8 +124,23 @@ if "model_args" in config:
     layout, model = "timm-vit", load_timm(a["dir"], sd, config)
 else:
     layout, model = "hf-vit", load_hf(a["dir"], sd, config)
-n, s, c = len(a["images"]), a["image"], a["channels"]
-x = torch.tensor(a["images"], dtype=torch.float32).reshape(n, s, s, c).permute(0, 3, 1, 2)
+if a.get("pngs"):  # image files, preprocessed as the exported preprocessor_config.json says, with PIL.
+    import numpy as np
+    from PIL import Image
+    with open(os.path.join(a["dir"], "preprocessor_config.json")) as f:
+        pre = json.load(f)
+    size = pre["size"]
+    arrays = []
+    for p in a["pngs"]:
+        img = Image.open(p).convert("L" if config.get("num_channels") == 1 else "RGB")
+        img = img.resize((size["width"], size["height"]), pre["resample"])
+        x = np.asarray(img, dtype=np.float64) * pre["rescale_factor"]
+        x = (x - np.array(pre["image_mean"])) / np.array(pre["image_std"])
+        arrays.append(x.astype(np.float32).reshape(size["height"], size["width"], -1))
+    x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
+else:
+    n, s, c = len(a["images"]), a["image"], a["channels"]
+    x = torch.tensor(a["images"], dtype=torch.float32).reshape(n, s, s, c).permute(0, 3, 1, 2)
 with torch.no_grad():
     logits = model.eval()(x)
 print(json.dumps({"logits": logits.flatten().tolist(), "layout": layout}))
