@@ -3,7 +3,6 @@ package experiments
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/mmdna/mmdna/weights"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mmdna/mmdna/rundir"
+	"github.com/mmdna/mmdna/weights"
 )
 
 // TestClipShapesSmoke runs clip-shapes end to end at a tiny size: results.json holds

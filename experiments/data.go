@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/mmdna/mmdna/imageproc"
+	"github.com/mmdna/mmdna/weights"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
@@ -173,4 +174,35 @@ func runPreprocess(side int, mean, std []float32) *imageproc.Config {
 		c.Mean, c.Std = append(c.Mean, float64(mean[i])), append(c.Std, float64(std[i]))
 	}
 	return c
+}
+
+// initParam is the family parameter that starts a run from pretrained weights.
+var initParam = Param{"init", "", "start from a model directory's weights (Hugging Face, timm, OpenAI CLIP or an mmdna run; " +
+	"its architecture replaces the size parameters; the image size, channels and head are adapted)"}
+
+// pretrained reads -set init=DIR: the model to start from, adapted to images of
+// image x image x channels and, for a classifier, classes (weights.Model.StartFrom).
+// It returns nil when init is not set; else the adapted spec, the task's Init and
+// the model (for its tokenizer).
+func pretrained(env *Env, kind weights.Kind, image, channels, classes int) (*weights.Model, *weights.Spec, func(*model.Store) error, error) {
+	dir := env.P.String("init")
+	if dir == "" {
+		return nil, nil, nil, nil
+	}
+	m, err := weights.Load(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("parameter init: %w", err)
+	}
+	if m.Kind != kind {
+		return nil, nil, nil, fmt.Errorf("parameter init: %s holds a %s model; this experiment trains a %s", dir, m.Kind, kind)
+	}
+	spec, vars, notes, err := m.StartFrom(image, channels, classes)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("parameter init: %w", err)
+	}
+	env.Log("init: %s (%s layout); the size parameters are the model's", dir, m.Layout)
+	for _, n := range notes {
+		env.Log("init: %s", n)
+	}
+	return m, &spec, func(store *model.Store) error { return weights.SetVariables(store, vars) }, nil
 }

@@ -8,6 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"github.com/mmdna/mmdna/datasets/pairs"
+	"github.com/mmdna/mmdna/datasets/text"
+	"os"
+	"path/filepath"
 	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
@@ -36,6 +39,7 @@ func clipFamily() Family {
 		{"max_logit_scale", clip.DefaultMaxLogitScale, "clamp of the logit scale exp(s), s initialised to log(1/0.07)"},
 		{"templates", "a photo of a {class}.", "zero-shot prompt templates separated by |, each with a {class} slot"},
 		{"eval_size", 0, "evaluate on the first N images of val and test (0: all)"},
+		initParam,
 	}}
 }
 
@@ -138,16 +142,45 @@ func clipTask(env *Env, cfg clip.Config, trainSplit *pairs.Split, src train.Sour
 }
 
 // loadClipPairs loads the image-text data of a CLIP experiment and configures the
-// dual encoder for its images and vocabulary.
-func loadClipPairs(env *Env) (*pairs.Data, clip.Config, error) {
+// dual encoder for its images and vocabulary; with -set init=DIR, the model's
+// architecture and tokenizer replace the preset's and the word-level tokenizer (whose
+// file in the run directory gives way to the model's tokenizer files), and init sets
+// the model's weights.
+func loadClipPairs(env *Env) (*pairs.Data, clip.Config, func(*model.Store) error, error) {
 	d, err := loadPairs(env)
 	if err != nil {
-		return nil, clip.Config{}, err
+		return nil, clip.Config{}, nil, err
 	}
 	cfg, err := clipConfig(env.P, d.Train.H, d.Train.C, d.Tok.VocabSize(), d.Tok.MaxLen())
 	if err != nil {
-		return nil, cfg, err
+		return nil, cfg, nil, err
+	}
+	init, err := clipInit(env, d.Train.H, d.Train.C, &cfg, &d.Tok)
+	if err != nil {
+		return nil, cfg, nil, err
 	}
 	env.Log("clip: %s", describeClip(cfg))
-	return d, cfg, nil
+	return d, cfg, init, nil
+}
+
+// clipInit applies -set init=DIR to a CLIP experiment: the model's architecture
+// replaces cfg, its tokenizer tok (the word-level tokenizer's file in the run directory
+// gives way to the model's tokenizer files, so the run loads with them), and the
+// returned Init sets its weights. Without init it changes nothing and returns nil.
+func clipInit(env *Env, image, channels int, cfg *clip.Config, tok *text.Encoder) (func(*model.Store) error, error) {
+	m, start, init, err := pretrained(env, weights.KindCLIP, image, channels, 0)
+	if err != nil || start == nil {
+		return nil, err
+	}
+	*cfg = start.CLIP
+	if *tok, err = m.Encoder(); err != nil {
+		return nil, fmt.Errorf("parameter init: %w", err)
+	}
+	if err := os.Remove(filepath.Join(env.Dir, pairs.TokenizerFile)); err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	if err := weights.CopyTokenizer(m.Dir, env.Dir); err != nil {
+		return nil, fmt.Errorf("parameter init: %w", err)
+	}
+	return init, nil
 }

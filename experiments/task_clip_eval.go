@@ -17,11 +17,11 @@ import (
 // a fresh executor per evaluation, see its doc).
 type clipEncoder struct {
 	img, txt *model.Exec
-	tok      *text.Tokenizer
+	tok      text.Encoder
 	scale    float64 // the clamped logit scale, read with the images.
 }
 
-func newClipEncoder(ev *train.Evaluation, cfg clip.Config, tok *text.Tokenizer) (*clipEncoder, error) {
+func newClipEncoder(ev *train.Evaluation, cfg clip.Config, tok text.Encoder) (*clipEncoder, error) {
 	img, err := train.EvalExec(ev, func(scope *model.Scope, x *Node) (*Node, *Node) {
 		_, emb := clip.EncodeImage(scope, cfg, x)
 		return emb, clip.LogitScale(scope, cfg, x.Graph())
@@ -130,7 +130,7 @@ func buildClipFlickr8k(env *Env) (*train.Task, error) {
 	if p.String("data_dir") == "" {
 		return nil, fmt.Errorf("parameter data_dir: clip-flickr8k needs the Flickr8k directory (captions.txt, Images/)")
 	}
-	d, cfg, err := loadClipPairs(env)
+	d, cfg, init, err := loadClipPairs(env)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +142,7 @@ func buildClipFlickr8k(env *Env) (*train.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	task.Init = init
 	evaluate := func(ev *train.Evaluation) (*clipEvalSet, train.Metrics, error) {
 		enc, err := newClipEncoder(ev, cfg, d.Tok)
 		if err != nil {

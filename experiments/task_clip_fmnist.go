@@ -50,16 +50,21 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := text.Fit(append(all, prompts...), text.Config{MaxLen: p.Int("max_len")})
+	words, err := text.Fit(append(all, prompts...), text.Config{MaxLen: p.Int("max_len")})
 	if err != nil {
 		return nil, err
 	}
-	if err := tok.Save(filepath.Join(env.Dir, pairs.TokenizerFile)); err != nil {
+	var tok text.Encoder = words
+	if err := words.Save(filepath.Join(env.Dir, pairs.TokenizerFile)); err != nil {
 		return nil, err
 	}
 	splits := map[string]*pairs.Split{"train": pairs.FromLabels(d.train, captions, d.mean, d.std),
 		"eval": pairs.FromLabels(d.evalSet("eval"), captions, d.mean, d.std), "test": pairs.FromLabels(d.test, captions, d.mean, d.std)}
 	cfg, err := clipConfig(p, d.train.H, d.train.C, tok.VocabSize(), tok.MaxLen())
+	if err != nil {
+		return nil, err
+	}
+	init, err := clipInit(env, d.train.H, d.train.C, &cfg, &tok)
 	if err != nil {
 		return nil, err
 	}
@@ -70,6 +75,7 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	task.Init = init
 	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
 		set := d.evalSet(ev.Split)
 		n := set.N
@@ -94,7 +100,7 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 // metrics: zero_shot_accuracy, zero_shot_top5, zero_shot_chance, and as "loss" the
 // contrastive loss of images against their training captions (classCaptions[c]: the
 // captions of class c, the same number for every class).
-func fmnistZeroShot(ev *train.Evaluation, cfg clip.Config, tok *text.Tokenizer, sp *pairs.Split, labels []int32,
+func fmnistZeroShot(ev *train.Evaluation, cfg clip.Config, tok text.Encoder, sp *pairs.Split, labels []int32,
 	classes []string, classCaptions [][]string, templates []string, batch int) (eval.Matrix, train.Metrics, error) {
 	enc, err := newClipEncoder(ev, cfg, tok)
 	if err != nil {

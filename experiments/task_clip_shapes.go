@@ -27,7 +27,7 @@ func buildClipShapes(env *Env) (*train.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, cfg, err := loadClipPairs(env)
+	d, cfg, init, err := loadClipPairs(env)
 	if err != nil {
 		return nil, err
 	}
@@ -36,6 +36,7 @@ func buildClipShapes(env *Env) (*train.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	task.Init = init
 	batch := p.Int("batch_size")
 	task.Evaluate = func(ev *train.Evaluation) (train.Metrics, error) {
 		s, z, m, err := clipShapesEval(ev, cfg, d, templates, p.Int("eval_size"), batch)

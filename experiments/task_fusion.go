@@ -91,7 +91,7 @@ func buildFusionShapes(env *Env) (*train.Task, error) {
 // the metrics: accuracy overall and per kind of example, and the binary cross-entropy
 // ("loss").
 func fusionEval(ev *train.Evaluation, fn func(*model.Scope, *Node, *Node, *Node) *Node, sp *pairs.Split,
-	tok *text.Tokenizer, ex []pairs.MatchExample) ([]float64, train.Metrics, error) {
+	tok text.Encoder, ex []pairs.MatchExample) ([]float64, train.Metrics, error) {
 	exec, err := train.EvalExec(ev, fn)
 	if err != nil {
 		return nil, nil, err

@@ -29,6 +29,7 @@ func vitFamily() Family {
 		{"crop_pad", 0, "random crop after zero padding by this many pixels (0: off)"},
 		{"hflip", false, "random horizontal flips"},
 		{"branches", 2, "training step: the batch split into this many independent branches of one graph (the go backend runs them in parallel; same function)"},
+		initParam,
 	}}
 }
 
@@ -95,6 +96,15 @@ func buildViTClassifier(env *Env, d *imageData) (*train.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	_, start, init, err := pretrained(env, weights.KindViT, d.train.H, d.train.C, len(d.train.Classes))
+	if err != nil {
+		return nil, err
+	}
+	if start != nil {
+		dropout, dropPath := cfg.Dropout, cfg.DropPath
+		cfg = start.ViT
+		cfg.Dropout, cfg.DropPath = dropout, dropPath
+	}
 	if d.train.H != d.train.W {
 		return nil, fmt.Errorf("vit: images are %dx%d; square images only", d.train.H, d.train.W)
 	}
@@ -111,7 +121,9 @@ func buildViTClassifier(env *Env, d *imageData) (*train.Task, error) {
 	env.Log("%s: %d train, %d eval, %d test images; ViT %d tokens, dim %d, depth %d", d.train.Name, d.train.N,
 		d.evalSet("eval").N, d.test.N, cfg.Tokens(), cfg.Dim, cfg.Depth)
 	classify := func(scope *model.Scope, x *Node) *Node { return vit.Build(scope, cfg, x).Logits }
-	return classifierTask(p, d, batcher, classify, func(ev *train.Evaluation) error { return vitReport(ev, cfg, d) }), nil
+	task := classifierTask(p, d, batcher, classify, func(ev *train.Evaluation) error { return vitReport(ev, cfg, d) })
+	task.Init = init
+	return task, nil
 }
 
 // vitReport writes predictions.png (test images with predicted and true classes, from

@@ -104,7 +104,7 @@ type vqaResult struct {
 }
 
 // vqaEval returns the answer logits [len(items), len(Answers)].
-func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok *text.Tokenizer, items []pairs.VQAItem) (eval.Matrix, error) {
+func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok text.Encoder, items []pairs.VQAItem) (eval.Matrix, error) {
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) *Node {
 		return answer(scope, images, ids, mask)
 	})

@@ -169,6 +169,11 @@ func (r *runner) run(ctx context.Context) (*Results, error) {
 	}
 	resumeStep := -1
 	var skipped []string // log lines about damaged checkpoints, emitted once the run has started.
+	if !r.opt.Resume && r.task.Init != nil {
+		if err := r.task.Init(r.store); err != nil {
+			return nil, err
+		}
+	}
 	if r.opt.Resume {
 		st, path, notes, err := resumeCheckpoint(r.ckptDir, r.store)
 		if err != nil {

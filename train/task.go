@@ -102,6 +102,11 @@ type Task struct {
 	TrainMetrics []metric.Interface
 	// Evaluate computes metrics on held-out data of ev.Split. Required.
 	Evaluate func(ev *Evaluation) (Metrics, error)
+	// Init, optional, sets the starting values of variables in the fresh store before
+	// the first step (pretrained weights, `-set init=DIR`); variables it does not
+	// create are initialised by the model as usual. A resumed run does not call it: the
+	// checkpoint holds every variable.
+	Init func(store *model.Store) error
 	// Report, optional, runs once at the end after the test evaluation: pictures
 	// (predictions, attention maps, reconstructions) and extra files in ev.Dir.
 	// ev.Result holds what the test evaluation left there.

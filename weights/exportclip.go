@@ -76,12 +76,12 @@ func exportCLIP(m *Model, dir string) (Layout, error) {
 			return "", fmt.Errorf("-out %s: %w", dir, unwrapPath(err))
 		}
 	}
-	return LayoutHFCLIP, copyTokenizerFiles(m.Dir, dir)
+	return LayoutHFCLIP, CopyTokenizer(m.Dir, dir)
 }
 
-// copyTokenizerFiles copies the tokenizer files of the model's directory, else writes
-// OpenAI's vocabulary file, which mmdna (and OpenAI's clip package) read.
-func copyTokenizerFiles(from, to string) error {
+// CopyTokenizer copies the tokenizer files of the model directory from into to, else
+// writes OpenAI's vocabulary file, which mmdna (and OpenAI's clip package) read.
+func CopyTokenizer(from, to string) error {
 	copied := false
 	for _, name := range clipTokenizerFiles {
 		src := fileIn(from, name)

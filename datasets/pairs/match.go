@@ -166,14 +166,14 @@ func MatchEvalSet(sp *Split, n int, seed uint64) ([]MatchExample, error) {
 // positive, 1/4 other caption, 1/4 swapped word.
 type MatchSource struct {
 	split     *Split
-	tok       *text.Tokenizer
+	tok       text.Encoder
 	forbidden func(class int) bool // classes no training caption may name.
 	epochs    datasets.Epochs
 }
 
 // NewMatchSource returns the matching source of split in batches of batch; no swapped
 // caption names a class forbidden reports (nil: none).
-func NewMatchSource(split *Split, tok *text.Tokenizer, batch int, seed uint64, forbidden func(class int) bool) *MatchSource {
+func NewMatchSource(split *Split, tok text.Encoder, batch int, seed uint64, forbidden func(class int) bool) *MatchSource {
 	return &MatchSource{split: split, tok: tok, forbidden: forbidden, epochs: datasets.Epochs{Seed: seed, N: split.N, Batch: batch}}
 }
 
@@ -212,7 +212,7 @@ func (s *MatchSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, err
 }
 
 // MatchTensors builds the model inputs (images, ids, mask) of examples.
-func MatchTensors(sp *Split, tok *text.Tokenizer, ex []MatchExample) ([]*tensors.Tensor, error) {
+func MatchTensors(sp *Split, tok text.Encoder, ex []MatchExample) ([]*tensors.Tensor, error) {
 	idx := make([]int, len(ex))
 	texts := make([]string, len(ex))
 	for b, e := range ex {

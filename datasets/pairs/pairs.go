@@ -46,7 +46,7 @@ type Split struct {
 // Data is an image-text dataset with the tokenizer fitted on its training captions.
 type Data struct {
 	Train, Val, Test *Split
-	Tok              *text.Tokenizer
+	Tok              text.Encoder      // the word-level tokenizer fitted on the training captions, or a pretrained model's.
 	World            *shapeworld.World // the shapes world, nil for Flickr8k.
 }
 
@@ -100,14 +100,16 @@ func Load(cfg Config, dir string, log func(format string, args ...any)) (*Data, 
 	for _, cs := range d.Train.Captions {
 		all = append(all, cs...)
 	}
-	if d.Tok, err = text.Fit(all, cfg.Text); err != nil {
+	tok, err := text.Fit(all, cfg.Text)
+	if err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, TokenizerFile)
-	if err := d.Tok.Save(path); err != nil {
+	if err := tok.Save(path); err != nil {
 		return nil, err
 	}
-	log("tokenizer: %d words from %d training captions (saved to %s)", d.Tok.VocabSize(), len(all), path)
+	d.Tok = tok
+	log("tokenizer: %d words from %d training captions (saved to %s)", tok.VocabSize(), len(all), path)
 	return d, nil
 }
 
@@ -187,7 +189,7 @@ func (s *Split) ImagesTensor(idx []int) (*tensors.Tensor, error) {
 }
 
 // TokenTensors encodes texts as token ids and their mask, [len(texts), L] int32 each.
-func TokenTensors(tok *text.Tokenizer, texts []string) []*tensors.Tensor {
+func TokenTensors(tok text.Encoder, texts []string) []*tensors.Tensor {
 	ids, mask := tok.EncodeBatch(texts)
 	L := tok.MaxLen()
 	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(ids, len(texts), L),
@@ -196,7 +198,7 @@ func TokenTensors(tok *text.Tokenizer, texts []string) []*tensors.Tensor {
 
 // Tensors builds the model inputs of (image, text) pairs, images[k] of s with texts[k]:
 // images [n, H, W, C], then TokenTensors.
-func (s *Split) Tensors(tok *text.Tokenizer, images []int, texts []string) ([]*tensors.Tensor, error) {
+func (s *Split) Tensors(tok text.Encoder, images []int, texts []string) ([]*tensors.Tensor, error) {
 	x, err := s.ImagesTensor(images)
 	if err != nil {
 		return nil, err
@@ -210,12 +212,12 @@ func (s *Split) Tensors(tok *text.Tokenizer, images []int, texts []string) ([]*t
 // of an image's captions at random (datasets.StepRNG).
 type Source struct {
 	Split  *Split
-	Tok    *text.Tokenizer
+	Tok    text.Encoder
 	epochs datasets.Epochs
 }
 
 // NewSource returns the contrastive source of split in batches of batch.
-func NewSource(split *Split, tok *text.Tokenizer, batch int, seed uint64) *Source {
+func NewSource(split *Split, tok text.Encoder, batch int, seed uint64) *Source {
 	return &Source{Split: split, Tok: tok, epochs: datasets.Epochs{Seed: seed, N: split.N, Batch: batch}}
 }
 

@@ -34,7 +34,7 @@ func VQAItems(split *shapeworld.Split, n int) []VQAItem {
 // VQATensors encodes items: inputs images [n, H, W, 3] (normalised with
 // shapeworld.Mean and Std), question ids and mask [n, L]; labels [n, 1] int32 (an
 // index of shapeworld.Answers).
-func VQATensors(split *shapeworld.Split, tok *text.Tokenizer, items []VQAItem) (inputs []*tensors.Tensor, labels *tensors.Tensor) {
+func VQATensors(split *shapeworld.Split, tok text.Encoder, items []VQAItem) (inputs []*tensors.Tensor, labels *tensors.Tensor) {
 	idx := make([]int, len(items))
 	questions := make([]string, len(items))
 	answers := make([]int32, len(items))
@@ -49,12 +49,12 @@ func VQATensors(split *shapeworld.Split, tok *text.Tokenizer, items []VQAItem) (
 // Images follow datasets.Epochs; each step picks one of an image's questions at random.
 type VQASource struct {
 	split  *shapeworld.Split
-	tok    *text.Tokenizer
+	tok    text.Encoder
 	epochs datasets.Epochs
 }
 
 // NewVQASource returns the VQA source of split in batches of batch.
-func NewVQASource(split *shapeworld.Split, tok *text.Tokenizer, batch int, seed uint64) *VQASource {
+func NewVQASource(split *shapeworld.Split, tok text.Encoder, batch int, seed uint64) *VQASource {
 	return &VQASource{split: split, tok: tok, epochs: datasets.Epochs{Seed: seed, N: split.Images.N, Batch: batch}}
 }
 
