@@ -5,8 +5,9 @@
 // image-grounded text decoder.
 //
 // Build runs the decoder with teacher forcing (the next-token logits at every position
-// of a given caption) for training with Loss, and with ReturnAttention gives the
-// cross-attention over the image tokens for every word. Decode writes captions inside
+// of a given caption) for training with Loss (ModelFn and LossFn plug both into GoMLX's
+// trainer), and CrossAttention gives the cross-attention over the image tokens for
+// every word of a caption. Decode writes captions inside
 // one graph: the encoder runs once, the image keys and values of every cross-attention
 // are projected once, the decoder's self-attention keeps a key/value cache, and unrolled
 // steps emit one token each, by greedy choice, beam search (beam size, GNMT length
@@ -150,6 +151,18 @@ func Build(scope *model.Scope, cfg Config, images, ids *Node) *Output {
 		out.CrossAttention = Concatenate(attn, 1)
 	}
 	return out
+}
+
+// CrossAttention returns the cross-attention maps of captions, e.g. Decoded.IDs: it
+// re-runs the teacher-forced decoder on ids with the coefficients on, which gives the
+// maps the decoding steps computed (the decoder is causal: TestCachedStepMatchesFull).
+// Returns [batch, depth, len, heads, image_tokens]: [b, d, i, h, :] is where head h of
+// block d looked while choosing ids[b, i+1]; rows from the [EOS] position on describe
+// padding and are to be ignored. With the presets the image tokens are the patches in
+// raster order, (Image/Patch)² of them.
+func CrossAttention(scope *model.Scope, cfg Config, images, ids *Node) *Node {
+	cfg.ReturnAttention = true
+	return Build(scope, cfg, images, ids).CrossAttention
 }
 
 // Encode runs the image encoder ("encoder/...") and returns the image tokens the

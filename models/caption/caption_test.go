@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -84,6 +85,50 @@ func TestShapes(t *testing.T) {
 		if s := attn[r] + attn[r+1] + attn[r+2] + attn[r+3]; math.Abs(float64(s)-1) > 1e-5 {
 			t.Fatalf("cross-attention row %d sums to %g", r/4, s)
 		}
+	}
+}
+
+// TestCrossAttentionOfDecoded: the maps of a decoded caption, from the teacher-forced
+// re-run, are those the cached decoding steps compute (one token at a time), one
+// distribution over the image tokens per position, block and head.
+func TestCrossAttentionOfDecoded(t *testing.T) {
+	cfg := tinyConfig(t)
+	store := randomModel(t, cfg, 2, 0.5, 2.5)
+	images := randomImages(cfg, 2, 9)
+	out := testbackend.Run(t, store, func(scope *model.Scope, images *Node) []*Node {
+		g := images.Graph()
+		ids := Decode(scope, cfg, images, nil, Opts{}).IDs
+		cache := newDecoderCache(scope, cfg, Encode(scope, cfg, images), cfg.MaxLen)
+		var steps []*Node // per position [batch, depth, 1, heads, tokens]
+		for pos := range cfg.MaxLen {
+			var attn []*Node
+			_, cache, attn = decodeStepAttn(scope, cfg, cache, Slice(ids, AxisRange(), AxisElem(pos)),
+				Scalar(g, dtypes.Int32, pos), true)
+			for i, a := range attn {
+				attn[i] = ExpandAxes(TransposeAllAxes(a, 0, 2, 1, 3), 1)
+			}
+			steps = append(steps, Concatenate(attn, 1))
+		}
+		return []*Node{CrossAttention(scope, cfg, images, ids), Concatenate(steps, 2)}
+	}, images)
+	if got, want := out[0].Shape().Dimensions, []int{2, cfg.Depth, cfg.MaxLen, cfg.Heads, 4}; !slices.Equal(got, want) {
+		t.Fatalf("maps %v, want %v", got, want)
+	}
+	maps, stepped := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+	for r := 0; r < len(maps); r += 4 {
+		if s := maps[r] + maps[r+1] + maps[r+2] + maps[r+3]; math.Abs(float64(s)-1) > 1e-5 {
+			t.Fatalf("row %d sums to %g", r/4, s)
+		}
+	}
+	spread := 0.0
+	for i := range maps {
+		if d := math.Abs(float64(maps[i] - stepped[i])); d > 1e-5 {
+			t.Fatalf("map value %d: teacher-forced %g, decoding step %g", i, maps[i], stepped[i])
+		}
+		spread = max(spread, math.Abs(float64(maps[i]-0.25)))
+	}
+	if spread < 0.05 {
+		t.Fatalf("maps stay within %g of uniform: the case tests nothing", spread)
 	}
 }
 

@@ -129,16 +129,28 @@ func newDecoderCache(scope *model.Scope, cfg Config, encoded *Node, maxLen int) 
 // decodeFull computes at those positions.
 // ids: [batch, n] int; pos: int32 scalar. Returns logits [batch, n, vocab].
 func decodeStep(scope *model.Scope, cfg Config, cache decoderCache, ids, pos *Node) (*Node, decoderCache) {
+	logits, next, _ := decodeStepAttn(scope, cfg, cache, ids, pos, false)
+	return logits, next
+}
+
+// decodeStepAttn is decodeStep that also returns, when wantAttn, each block's
+// cross-attention coefficients [batch, heads, n, tokens].
+func decodeStepAttn(scope *model.Scope, cfg Config, cache decoderCache, ids, pos *Node, wantAttn bool) (*Node, decoderCache, []*Node) {
 	scope = decoderScope(scope)
 	x := embed(scope, cfg, ids, pos)
 	next := decoderCache{cross: cache.cross, self: make([]nn.KVCache, cfg.Depth)}
+	bc := cfg.blockConfig()
+	bc.ReturnAttention = wantAttn
+	var attn []*Node
 	for i := range cfg.Depth {
 		bs := scope.In("block_%02d", i)
 		h := nn.LayerNorm(bs.In("ln_1"), x, 0)
 		h, next.self[i] = nn.SelfAttentionCached(bs.In("self_attn"), cfg.selfAttention(), h, cache.self[i], pos)
 		x = Add(x, h)
-		x, _ = nn.CrossAttentionBlockKV(bs.In("cross"), cfg.blockConfig(), x, cache.cross[i], nil)
+		var a *Node
+		x, a = nn.CrossAttentionBlockKV(bs.In("cross"), bc, x, cache.cross[i], nil)
+		attn = append(attn, a)
 	}
 	x = nn.LayerNorm(scope.In("ln_final"), x, 0)
-	return head(scope, cfg, x), next
+	return head(scope, cfg, x), next, attn
 }

@@ -3,6 +3,7 @@ package caption
 import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
@@ -48,5 +49,14 @@ func LossFn(cfg Config) train.LossFn {
 				len(labels), len(predictions))
 		}
 		return Loss(cfg, predictions[0], labels[0])
+	}
+}
+
+// ModelFn is Build's logits as a model function for GoMLX's trainer: with batches of
+// Inputs [images, ids] and Labels [ids], train.NewTrainer(backend, store,
+// caption.ModelFn(cfg), caption.LossFn(cfg), ...) trains with teacher forcing.
+func ModelFn(cfg Config) func(scope *model.Scope, images, ids *Node) *Node {
+	return func(scope *model.Scope, images, ids *Node) *Node {
+		return Build(scope, cfg, images, ids).Logits
 	}
 }

@@ -189,10 +189,12 @@ func TestSamplingDistribution(t *testing.T) {
 	}
 }
 
-// TestNucleusCut: the nucleus on hand-made distributions. Probabilities 0.1, 0.4,
-// 0.2, 0.3: p = 0.4 keeps the 0.4 alone, p = 0.41 and 0.5 add the 0.3 (0.4 < p <=
-// 0.7), p = 0.95 needs all four; four tied tokens are all kept even for a small p.
-func TestNucleusCut(t *testing.T) {
+// TestCutLogits: the top-k and nucleus cuts on hand-made distributions. With
+// probabilities 0.1, 0.4, 0.2, 0.3: top-2 keeps 0.4 and 0.3; p = 0.4 keeps the 0.4
+// alone, p = 0.41 and 0.5 add the 0.3 (0.4 < p <= 0.7), p = 0.95 needs all four. Tokens
+// tied with the last one kept are kept: four equal tokens all stay for top-1 and for a
+// small p; 0.3, 0.3, 0.2, 0.2 keeps both 0.2s for top-3.
+func TestCutLogits(t *testing.T) {
 	ln := func(ps ...float64) []float32 {
 		out := make([]float32, len(ps))
 		for i, p := range ps {
@@ -200,24 +202,35 @@ func TestNucleusCut(t *testing.T) {
 		}
 		return out
 	}
+	cfg := tinyConfig(t)
+	cfg.Vocab = 4
+	topK := func(k int) Opts { return Opts{Strategy: StrategyTopK, TopK: k, Temperature: 1} }
+	topP := func(p float64) Opts { return Opts{Strategy: StrategyTopP, TopP: p, Temperature: 1} }
 	for _, tc := range []struct {
 		probs []float32
-		p     float64
+		opts  Opts
 		kept  []bool
 	}{
-		{ln(0.1, 0.4, 0.2, 0.3), 0.4, []bool{false, true, false, false}},
-		{ln(0.1, 0.4, 0.2, 0.3), 0.41, []bool{false, true, false, true}},
-		{ln(0.1, 0.4, 0.2, 0.3), 0.5, []bool{false, true, false, true}},
-		{ln(0.1, 0.4, 0.2, 0.3), 0.95, []bool{true, true, true, true}},
-		{ln(0.25, 0.25, 0.25, 0.25), 0.1, []bool{true, true, true, true}},
+		{ln(0.1, 0.4, 0.2, 0.3), topK(2), []bool{false, true, false, true}},
+		{ln(0.1, 0.4, 0.2, 0.3), topK(1), []bool{false, true, false, false}},
+		{ln(0.1, 0.4, 0.2, 0.3), topK(4), []bool{true, true, true, true}},
+		{ln(0.1, 0.4, 0.2, 0.3), topP(0.4), []bool{false, true, false, false}},
+		{ln(0.1, 0.4, 0.2, 0.3), topP(0.41), []bool{false, true, false, true}},
+		{ln(0.1, 0.4, 0.2, 0.3), topP(0.5), []bool{false, true, false, true}},
+		{ln(0.1, 0.4, 0.2, 0.3), topP(0.95), []bool{true, true, true, true}},
+		{ln(0.25, 0.25, 0.25, 0.25), topK(1), []bool{true, true, true, true}},
+		{ln(0.25, 0.25, 0.25, 0.25), topP(0.1), []bool{true, true, true, true}},
+		{ln(0.3, 0.2, 0.3, 0.2), topK(3), []bool{true, true, true, true}},
+		{ln(0.3, 0.2, 0.3, 0.2), topK(2), []bool{true, false, true, false}},
 	} {
 		out := testbackend.Run(t, nil, func(_ *model.Scope, logits *Node) *Node {
-			return nucleusLogits(Opts{Strategy: StrategyTopP, TopP: tc.p, Temperature: 1}, logits)
+			return cutLogits(cfg, tc.opts, logits)
 		}, [][]float32{tc.probs})
 		got := out[0].Value().([][]float32)[0]
 		for i, v := range got {
 			if kept := !math.IsInf(float64(v), -1); kept != tc.kept[i] || (kept && v != tc.probs[i]) {
-				t.Errorf("p=%g over %v: got %v, want kept %v", tc.p, tc.probs, got, tc.kept)
+				t.Errorf("%s k=%d p=%g over %v: got %v, want kept %v", tc.opts.Strategy, tc.opts.TopK, tc.opts.TopP,
+					tc.probs, got, tc.kept)
 				break
 			}
 		}
