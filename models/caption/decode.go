@@ -119,12 +119,13 @@ type Decoded struct {
 	Beams, BeamScores *Node
 }
 
-// Decode writes a caption for every image inside the graph. The encoder runs once; the
-// prompt (BOS first, e.g. the ids of "[BOS] a photo of") is read in one decoder pass that
-// fills the self-attention key/value cache; then every later position gets one token
-// (Opts.Strategy), fed back through the cached decoder. [BOS] and [PAD] are never
-// chosen; a caption that has produced [EOS] gets [PAD] after it. The prompt is kept at the start of IDs and the tokens
-// after it continue it.
+// Decode writes a caption for every image inside the graph. The encoder runs once, and
+// so do the key/value projections of the image tokens for every cross-attention; the
+// prompt ([BOS] first, e.g. the ids of "[BOS] a photo of") is read in one decoder pass
+// that fills the self-attention key/value cache; then every later position gets one
+// token (Opts.Strategy), fed back through the cached decoder. [BOS] and [PAD] are
+// never chosen; a caption that has produced [EOS] gets [PAD] after it. The prompt is
+// kept at the start of IDs and the tokens after it continue it.
 //
 // The steps are unrolled: the graph holds MaxLen-P copies of the one-token decoder,
 // and always runs them all. A graph.While loop could stop when every caption has ended,

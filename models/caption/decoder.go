@@ -34,7 +34,7 @@ func (c Config) selfAttention() nn.AttentionConfig {
 }
 
 // decoderScope returns the decoder's scope. At (not In) lets one graph enter the
-// decoder several times: the prompt pass and the decoding loop's body.
+// decoder several times: the prompt pass and every decoding step.
 func decoderScope(scope *model.Scope) *model.Scope {
 	return scope.At("decoder").WithInitializer(nn.XavierUniformInit(scope))
 }
