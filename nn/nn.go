@@ -1,8 +1,9 @@
 // Package nn holds the graph building blocks every mmdna model shares, and is the one
 // home of the attention pieces: multi-head attention (self and cross, key padding and
 // causal masks, optional coefficients) and its parts (SplitHeads, MergeHeads, KeyBias,
-// CausalMask, SoftmaxLastAxis), the pre-LN transformer block and encoder, the pre-LN
-// cross-attention block, the MLP, masks (MaskToBool, MaskedMean), patch embedding and
+// CausalMask, SoftmaxLastAxis), their key/value-cache forms for autoregressive decoding
+// (KVCache, SelfAttentionCached, CrossAttentionContext, CrossAttentionBlockKV), the pre-LN
+// transformer block and encoder, the pre-LN cross-attention block, the MLP, masks (MaskToBool, MaskedMean), patch embedding and
 // patchify, positional embeddings (learnable with interpolation, 2-D and 1-D
 // sine-cosine), the cls token, the reference initialisers (XavierUniformInit, ...), the
 // contrastive losses, the text encoder, and Branches (a step as k independent
