@@ -9,7 +9,10 @@ package experiments
 //
 //	go run ./cmd/train -exp vit-shapes
 //
-// Measured: see the results line below (to be filled by the measured run).
+// Measured (2026-12-02, go backend, 2-core machine, quiet): test accuracy 0.9900 (top-5
+// 0.9975) in 7m33s of wall time. At the world's 32-pixel default the same model reached
+// 0.8145 after 800 steps against 0.9565 at 64 pixels: the shapes are 6 to 10 pixels wide
+// there, a patch or two.
 
 import (
 	"github.com/mmdna/mmdna/datasets"
