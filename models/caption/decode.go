@@ -258,7 +258,19 @@ func initialRNG(scope *model.Scope, g *Graph, seed int64) *Node {
 	if seed != 0 {
 		return RNGStateFromSeedForGraph(g, seed)
 	}
-	return scope.RandomIntN(g, uint64(math.MaxUint64), RNGStateShape)
+	// The go backend prefers constants for variables: outside training, a variable
+	// that has a value is compiled into the graph as a constant (gomlx v0.28.16
+	// ml/model/variable.go, paramNode), so the store's random state would be frozen
+	// at its value of the first call and every call would sample the same captions.
+	// Marking the graph as training while the state's node is made keeps it a
+	// parameter that advances; nothing else is built meanwhile, so dropout and the
+	// other variables are unaffected.
+	store := scope.Store()
+	training := store.IsTraining(g)
+	store.SetTraining(g, true)
+	state := scope.RandomIntN(g, uint64(math.MaxUint64), RNGStateShape)
+	store.SetTraining(g, training)
+	return state
 }
 
 // searchState is the state of decoding between steps; rows are images (or images x
