@@ -38,6 +38,9 @@ type Event struct {
 	Loss  float64
 	// Metrics holds the other numbers: accuracy, img_per_s, lr, r_at_1, ...
 	Metrics map[string]float64
+	// Samples are a few examples of the model's output at an evaluation (eval
+	// events), one line each: "truth -> prediction" for a UI to show, e.g. captions.
+	Samples []string
 	WallS   float64       // training wall time in seconds, continued across resumes.
 	ETA     time.Duration // estimated time to the last step (step events).
 	Message string

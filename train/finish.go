@@ -24,7 +24,7 @@ func (r *runner) evaluate(split string) (Metrics, error) {
 
 // evaluateResult is evaluate that also returns what Evaluate left in ev.Result.
 func (r *runner) evaluateResult(split string) (Metrics, any, error) {
-	m, result, err := r.callEvaluate(split)
+	m, result, samples, err := r.callEvaluate(split)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -34,7 +34,7 @@ func (r *runner) evaluateResult(split string) (Metrics, any, error) {
 	rest := maps.Clone(m)
 	loss, hasLoss := rest[rundir.Loss]
 	delete(rest, rundir.Loss)
-	r.emitRecord(Event{Kind: KindEval, Split: split, Loss: loss, Metrics: rest}, hasLoss)
+	r.emitRecord(Event{Kind: KindEval, Split: split, Loss: loss, Metrics: rest, Samples: samples}, hasLoss)
 	if split == "eval" && r.cfg.BestMetric != "" {
 		v, ok := m[r.cfg.BestMetric]
 		if !ok {
@@ -53,8 +53,8 @@ func (r *runner) evaluateResult(split string) (Metrics, any, error) {
 }
 
 // callEvaluate runs the task's Evaluate, turning a panic in graph building into an
-// error; result is what Evaluate left in ev.Result.
-func (r *runner) callEvaluate(split string) (m Metrics, result any, err error) {
+// error; result is what Evaluate left in ev.Result, samples its ev.Sample lines.
+func (r *runner) callEvaluate(split string) (m Metrics, result any, samples []string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("evaluating %s at step %d: %v", split, r.step, p)
@@ -69,9 +69,9 @@ func (r *runner) callEvaluate(split string) (m Metrics, result any, err error) {
 	}()
 	m, err = r.task.Evaluate(ev)
 	if err != nil {
-		return nil, nil, fmt.Errorf("evaluating %s at step %d: %w", split, r.step, err)
+		return nil, nil, nil, fmt.Errorf("evaluating %s at step %d: %w", split, r.step, err)
 	}
-	return m, ev.Result, nil
+	return m, ev.Result, ev.samples, nil
 }
 
 func (r *runner) state() CheckpointState {

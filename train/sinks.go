@@ -46,6 +46,9 @@ func (p Progress) Emit(e Event) {
 			fmt.Fprintf(&b, "%s%s %s", sep, k, fmtMetric(e.Metrics[k]))
 			sep = " | "
 		}
+		for _, s := range e.Samples {
+			fmt.Fprintf(&b, "\n%s  %s", p.Prefix, s)
+		}
 	case KindCheckpoint:
 		fmt.Fprintf(&b, "checkpoint step %d -> %s", e.Step, e.Path)
 	case KindFailed:

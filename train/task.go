@@ -52,6 +52,14 @@ type Evaluation struct {
 
 	execs   []*model.Exec // finalized when the evaluation ends.
 	details map[string]any
+	samples []string
+}
+
+// Sample adds a line to the evaluation's examples of what the model outputs (a
+// generated caption beside its reference): they travel on the eval event to the
+// progress output and the TUI. Keep them few (about 4) and one line each.
+func (ev *Evaluation) Sample(line string) {
+	ev.samples = append(ev.samples, line)
 }
 
 // Detail attaches structured results that do not fit a number (a confusion matrix,

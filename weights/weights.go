@@ -20,6 +20,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/datasets/text"
 	"github.com/mmdna/mmdna/imageproc"
+	"github.com/mmdna/mmdna/models/caption"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/models/vit"
 )
@@ -43,14 +44,19 @@ type Kind string
 const (
 	KindViT  Kind = "vit"  // models/vit: an image classifier or encoder.
 	KindCLIP Kind = "clip" // models/clip: a dual encoder.
+	// KindCaption is models/caption: an image captioner; its run directory holds the
+	// word-level tokenizer (tokenizer.json) the captions were encoded with.
+	KindCaption Kind = "caption"
 )
 
 // Spec describes a model: what it takes to build its graph and name its outputs.
 type Spec struct {
-	Kind   Kind        `json:"kind"`
-	ViT    vit.Config  `json:"vit,omitzero"`
-	CLIP   clip.Config `json:"clip,omitzero"`
-	Labels []string    `json:"labels,omitempty"` // class names of a classifier head.
+	Kind Kind        `json:"kind"`
+	ViT  vit.Config  `json:"vit,omitzero"`
+	CLIP clip.Config `json:"clip,omitzero"`
+	// Caption is the captioner of a KindCaption run (models/caption).
+	Caption caption.Config `json:"caption,omitzero"`
+	Labels  []string       `json:"labels,omitempty"` // class names of a classifier head.
 	// Preprocess is how the run fed its images (size and normalisation), nil when
 	// the run did not record it.
 	Preprocess *imageproc.Config `json:"preprocess,omitempty"`
