@@ -23,6 +23,8 @@ var runFiles = []string{
 	// pictures: vit-*, perceiver-fmnist, clip-*, fusion-shapes, perceiver-shapes, mae-*.
 	"predictions.png", "attention.png", "cross_attention.png", "examples.png", "zeroshot.png",
 	"loss.png", "vqa.png", "reconstruction.png",
+	// caption-*: captions and where each word looked.
+	"captions.png", "caption_attention.png",
 	// crossattn-ablation.
 	"crossattn_results.csv", "crossattn_table.md", "crossattn_curves.png", "crossattn_train_curves.png",
 	// notebooks/nb.
@@ -30,7 +32,8 @@ var runFiles = []string{
 }
 
 // runDirs are the folders runs write, removed whole.
-var runDirs = []string{CheckpointsDir, "reconstructions"} // train; mae-* (one picture per evaluation).
+// train; mae-* (one picture per evaluation); caption-* (test images as PNGs, for infer caption).
+var runDirs = []string{CheckpointsDir, "reconstructions", "images"}
 
 // writeProbe starts the name of the file experiments.Prepare creates to check that a
 // run directory is writable (removed at once; a crash can leave it).

@@ -5,6 +5,12 @@ import "strings"
 // NumCaptions is the number of captions of every scene.
 const NumCaptions = 6
 
+// FullCaptionSlots are the caption slots (indices into Scene.Captions) that name
+// every object of a scene by its colour and shape: the count-and-list caption ("two
+// shapes: a red circle and a blue star") and every object with its place. The other
+// slots name the main object, or it and one more.
+var FullCaptionSlots = []int{2, 4}
+
 // withArticle puts "a" or "an" before a phrase.
 func withArticle(phrase string) string {
 	if phrase != "" && strings.IndexByte("aeiou", phrase[0]) >= 0 {

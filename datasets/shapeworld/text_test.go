@@ -269,3 +269,49 @@ func TestQAAgreeWithObjects(t *testing.T) {
 		t.Errorf("%d answers", len(Answers))
 	}
 }
+
+// TestFullCaptionsNameEveryObject: the captions of FullCaptionSlots name every object
+// of their scene as "colour shape" (each mention one object), and the other slots do
+// not in some scenes with two or three objects (else the choice would not matter).
+func TestFullCaptionsNameEveryObject(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Train, cfg.Val, cfg.Test = 300, 0, 0
+	w, err := Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(caption string, objs []Object) bool {
+		for _, o := range objs {
+			if strings.Count(caption, o.Name()) < countClass(objs, o.Class()) {
+				return false
+			}
+		}
+		return true
+	}
+	partial := 0
+	for i, sc := range w.Train.Scenes {
+		for slot, c := range sc.Captions {
+			full := names(c, sc.Objects)
+			if slices.Contains(FullCaptionSlots, slot) && !full {
+				t.Errorf("scene %d, slot %d: %q does not name every object of %v", i, slot, c, sc.Objects)
+			}
+			if !slices.Contains(FullCaptionSlots, slot) && !full {
+				partial++
+			}
+		}
+	}
+	if partial == 0 {
+		t.Errorf("every caption of every slot names every object: FullCaptionSlots selects nothing")
+	}
+}
+
+// countClass counts the objects of class c.
+func countClass(objs []Object, c int) int {
+	n := 0
+	for _, o := range objs {
+		if o.Class() == c {
+			n++
+		}
+	}
+	return n
+}
