@@ -78,6 +78,7 @@ type trainModel struct {
 	trainLast  map[string]float64 // the latest training value of each metric.
 	lastEval   *events.Event      // the latest "eval" evaluation.
 	final      *events.Event      // the "test" evaluation at the end.
+	samples    *events.Event      // the latest evaluation, of any split, that carried samples.
 
 	ckptStep int
 	ckptPath string
@@ -164,6 +165,9 @@ func (m *trainModel) apply(e events.Event) {
 		}
 	case events.KindEval:
 		ev := e
+		if len(e.Samples) > 0 { // an evaluation without samples keeps the last ones on screen.
+			m.samples = &ev
+		}
 		if e.Split == "test" {
 			m.final = &ev
 			return

@@ -111,3 +111,27 @@ func fmtDur(d time.Duration) string {
 	}
 	return fmt.Sprintf("%ds", s)
 }
+
+// oneLine keeps a sample on its row: a newline or tab would break the layout's
+// line count or width.
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
+
+// samplesLines are the samples of the latest evaluation that had any, under a
+// title, in at most rows lines; none when there are no samples or no room for a
+// title and one sample, so runs without samples lay out as if the panel did not exist.
+func (m *trainModel) samplesLines(w, rows int) []string {
+	if m.samples == nil || rows < 2 {
+		return nil
+	}
+	all := m.samples.Samples
+	n := min(len(all), rows-1)
+	title := fmt.Sprintf("samples · %s @ step %d", m.samples.Split, m.samples.Step)
+	if n < len(all) { // say that some did not fit.
+		title += fmt.Sprintf(" (%d of %d)", n, len(all))
+	}
+	out := []string{st.Heading.Render(ansi.Truncate(title, w, "…"))}
+	for _, s := range all[:n] {
+		out = append(out, ansi.Truncate("  "+oneLine.Replace(s), w, "…"))
+	}
+	return out
+}

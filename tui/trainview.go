@@ -15,7 +15,9 @@ import (
 )
 
 // Layout of the training view, top to bottom: header, progress, throughput line,
-// charts, evaluation table, checkpoint line, end-of-run lines, log lines, help line.
+// charts, evaluation table, checkpoint line, end-of-run lines, samples, log lines, help line.
+// The samples panel takes its rows from the log lines' share, so the charts and
+// everything above keep the size they have without it.
 const (
 	minChartW  = 34 // narrower charts are not worth drawing.
 	minChartH  = 6
@@ -64,6 +66,11 @@ func (m *trainModel) view(h help.Model) string {
 		chartH = min(maxChartH, max(minChartH, avail*2/3))
 	}
 	logRows := max(0, avail-chartH)
+	var samples []string
+	if !m.showHelp { // the help takes the samples' rows too: it needs them more.
+		samples = m.samplesLines(w, logRows-minLogRows)
+		logRows -= len(samples)
+	}
 	var lines []string
 	lines = append(lines, top...)
 	if chartH > 0 {
@@ -72,6 +79,7 @@ func (m *trainModel) view(h help.Model) string {
 	lines = append(lines, table...)
 	lines = append(lines, ckpt...)
 	lines = append(lines, end...)
+	lines = append(lines, samples...)
 	if m.showHelp {
 		lines = append(lines, m.helpLines(h, w, logRows)...)
 	} else {

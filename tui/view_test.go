@@ -33,6 +33,7 @@ var screens = []struct {
 	}},
 	{"training", func(m *Model) { press(m, "enter"); feed(m, script(events.KindStep)...) }},
 	{"training-help", func(m *Model) { press(m, "enter"); feed(m, script(events.KindStep)...); press(m, "?") }},
+	{"samples", func(m *Model) { press(m, "enter"); feed(m, withSamples(script(events.KindStep))...) }},
 	{"paused", func(m *Model) { press(m, "enter"); feed(m, script(events.KindStep)...); press(m, "p") }},
 	{"many-metrics", func(m *Model) {
 		press(m, "up", "enter")
