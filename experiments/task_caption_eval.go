@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/datasets/pairs"
 	"github.com/mmdna/mmdna/datasets/shapeworld"
+	"github.com/mmdna/mmdna/datasets/text"
 	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/caption"
 	"github.com/mmdna/mmdna/train"
@@ -181,7 +182,7 @@ func decodeCaptions(ev *train.Evaluation, cfg caption.Config, split *pairs.Split
 		width := res[0].Shape().Dim(1)
 		for k := range count {
 			row := captionIDs(ids[k*width:(k+1)*width], cfg.EOS)
-			out[start+k] = decodedCaption{IDs: row, Text: decode(row)}
+			out[start+k] = decodedCaption{IDs: row, Text: text.Detokenize(decode(row))}
 		}
 		return nil
 	})
