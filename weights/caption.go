@@ -122,10 +122,7 @@ func (r *Runner) Captions(n int, load func(i int) (image.Image, error), prompt [
 	exec, err := model.NewExec(r.Backend, r.M.Store, func(scope *model.Scope, images *Node) []*Node {
 		// The same prompt for every image: [1, P] broadcast to [batch, P].
 		p := BroadcastToDims(Const(images.Graph(), [][]int32{prompt}), images.Shape().Dim(0), len(prompt))
-		d, err := r.M.Captions(scope, images, p, opts)
-		if err != nil {
-			panic(err) // checked above: opts.Validate and checkCaptioner.
-		}
+		d := caption.Decode(scope, cfg, images, p, opts) // opts and prompt checked above.
 		return []*Node{d.IDs, d.LogProb, d.Score}
 	})
 	if err != nil {
