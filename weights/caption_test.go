@@ -116,6 +116,13 @@ func TestCaptionKindErrors(t *testing.T) {
 	if _, err := v.PromptIDs("a"); err == nil || !strings.Contains(err.Error(), "not a caption model") {
 		t.Errorf("PromptIDs of a ViT: %v", err)
 	}
+	// Both are refused before the graph is touched.
+	if _, err := v.Captions(nil, nil, nil, caption.Opts{}); err == nil || !strings.Contains(err.Error(), "not a caption model") {
+		t.Errorf("Captions of a ViT: %v", err)
+	}
+	if _, err := m.Captions(nil, nil, nil, caption.Opts{BeamSize: -1, Strategy: caption.StrategyBeam}); err == nil {
+		t.Error("Captions with beam size -1: no error")
+	}
 	if _, err := Random(testbackend.Go(), Spec{Kind: KindCaption, Caption: m.Caption}, nil, 1); err == nil {
 		t.Error("Random captioner without a tokenizer: no error")
 	}
