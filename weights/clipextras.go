@@ -19,11 +19,12 @@ var clipTokenizerFiles = []string{"tokenizer.json", "vocab.json", "merges.txt", 
 // there is none (the directory holds no tokenizer files: OpenAI's state dicts come
 // without one).
 func (m *Model) Encoder() (text.Encoder, error) {
-	if m.Tokenizer != nil {
-		return m.Tokenizer, nil
-	}
+	// A captioner's tokenizer (Model.Tokenizer) feeds its decoder, not a text tower.
 	if m.Kind != KindCLIP {
 		return nil, fmt.Errorf("-model %s: a %s model has no text tower", m.Dir, m.Kind)
+	}
+	if m.Tokenizer != nil {
+		return m.Tokenizer, nil
 	}
 	return nil, fmt.Errorf("-model %s: no tokenizer: put CLIP's tokenizer files in the directory (%s, e.g. OpenAI's "+
 		"bpe_simple_vocab_16e6.txt.gz)", m.Dir, strings.Join(clipTokenizerFiles, ", "))

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmdna/mmdna/datasets/text"
 	"github.com/mmdna/mmdna/imageproc"
+	"github.com/mmdna/mmdna/models/caption"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/models/vit"
 )
@@ -19,7 +20,8 @@ import (
 // own initialisers, seeded), for tests, benchmarks and notebooks that need a model
 // directory without downloading one: Export writes it in a pretrained layout. A CLIP
 // takes tok as its tokenizer (nil: OpenAI's); its preprocessing is OpenAI CLIP's, a
-// ViT's Hugging Face's defaults.
+// ViT's Hugging Face's defaults. A captioner takes tok, the word-level tokenizer of its
+// vocabulary, and plain [0, 1] pixels.
 func Random(backend compute.Backend, spec Spec, tok text.Encoder, seed int64) (*Model, error) {
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, seed)
@@ -60,6 +62,21 @@ func Random(backend compute.Backend, spec Spec, tok text.Encoder, seed int64) (*
 		})
 		if err == nil {
 			_, err = exec.Exec(images, ids, mask)
+		}
+	case KindCaption:
+		if err := spec.Caption.Validate(); err != nil {
+			return nil, err
+		}
+		if tok == nil || tok.VocabSize() != spec.Caption.Vocab {
+			return nil, fmt.Errorf("weights.Random: a captioner needs its word-level tokenizer of %d ids", spec.Caption.Vocab)
+		}
+		m.Tokenizer, m.Preprocess = tok, defaultPreprocess(side, LayoutRun)
+		ids := tensors.FromShape(shapes.Make(dtypes.Int32, 1, spec.Caption.MaxLen)) // [1, MaxLen] of [PAD]: only the shapes matter.
+		exec, err = model.NewExec(backend, store, func(scope *model.Scope, x, ids *Node) *Node {
+			return caption.Build(scope, spec.Caption, x, ids).Logits
+		})
+		if err == nil {
+			_, err = exec.Exec(images, ids)
 		}
 	default:
 		return nil, fmt.Errorf("weights.Random: model kind %q", spec.Kind)

@@ -35,6 +35,16 @@ func loadRun(dir string) (*Model, error) {
 		}
 		return nil, err
 	}
+	switch spec.Kind {
+	case KindViT, KindCLIP:
+	case KindCaption:
+		// Decoding a malformed captioner would panic while its graph is built.
+		if err := spec.Caption.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", specPath, err)
+		}
+	default:
+		return nil, fmt.Errorf("%s: model kind %q: mmdna reads %q, %q and %q", specPath, spec.Kind, KindViT, KindCLIP, KindCaption)
+	}
 	ckpts := filepath.Join(dir, "checkpoints")
 	path := filepath.Join(ckpts, "best")
 	if _, err := os.Stat(path); err != nil {
@@ -72,8 +82,15 @@ func loadRun(dir string) (*Model, error) {
 		m.Preprocess = defaultPreprocess(side, LayoutRun)
 		m.Notes = append(m.Notes, "the run recorded no preprocessing: "+m.Preprocess.Source)
 	}
-	if spec.Kind == KindCLIP {
+	switch spec.Kind {
+	case KindCLIP:
 		tok, err := text.LoadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		m.Tokenizer = tok
+	case KindCaption:
+		tok, err := captionTokenizer(dir, spec.Caption)
 		if err != nil {
 			return nil, err
 		}

@@ -43,14 +43,37 @@ func (r *Runner) ForImages(n int, load func(i int) (image.Image, error), fn Imag
 	if n == 0 {
 		return nil
 	}
-	side, channels := r.M.ImageShape()
 	exec, err := model.NewExec(r.Backend, r.M.Store, func(scope *model.Scope, images *Node) *Node { return fn(scope, images) })
 	if err != nil {
 		return err
 	}
 	defer exec.Finalize()
+	inputs := r.imageBatches(load)
+	return eval.Stream(exec, n, r.Batch, inputs, func(start, count int, outs []*tensors.Tensor) error {
+		flat, err := tensors.CopyFlatData[float32](outs[0])
+		if err != nil {
+			return err
+		}
+		width := len(flat) / outs[0].Shape().Dim(0)
+		for k := range count {
+			if err := emit(start+k, flat[k*width:(k+1)*width]); err != nil {
+				return err
+			}
+		}
+		if r.Progress != nil {
+			r.Progress(start+count, n)
+		}
+		return nil
+	})
+}
+
+// imageBatches gives eval.Stream the batches of images that load provides: each a
+// [len(idx), side, side, channels] float32 tensor of the model's inputs, padding
+// (eval.Stream's repeated last index) copied from the image before it.
+func (r *Runner) imageBatches(load func(i int) (image.Image, error)) eval.Inputs {
+	side, channels := r.M.ImageShape()
 	per := side * side * channels
-	inputs := func(idx []int) ([]*tensors.Tensor, error) {
+	return func(idx []int) ([]*tensors.Tensor, error) {
 		x := tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), side, side, channels))
 		var inputErr error
 		x.MustMutableFlatData(func(flat any) {
@@ -75,22 +98,6 @@ func (r *Runner) ForImages(n int, load func(i int) (image.Image, error), fn Imag
 		})
 		return []*tensors.Tensor{x}, inputErr
 	}
-	return eval.Stream(exec, n, r.Batch, inputs, func(start, count int, outs []*tensors.Tensor) error {
-		flat, err := tensors.CopyFlatData[float32](outs[0])
-		if err != nil {
-			return err
-		}
-		width := len(flat) / outs[0].Shape().Dim(0)
-		for k := range count {
-			if err := emit(start+k, flat[k*width:(k+1)*width]); err != nil {
-				return err
-			}
-		}
-		if r.Progress != nil {
-			r.Progress(start+count, n)
-		}
-		return nil
-	})
 }
 
 // collect runs fn over images and returns every output row.
@@ -114,6 +121,9 @@ func (r *Runner) Logits(images []image.Image) ([][]float32, error) {
 
 // ImageEmbeddings returns the L2-normalised embedding of each image.
 func (r *Runner) ImageEmbeddings(images []image.Image) ([][]float32, error) {
+	if err := r.M.CheckImageEmbeddings(); err != nil {
+		return nil, err
+	}
 	return r.collect(images, r.M.ImageEmbeddings)
 }
 

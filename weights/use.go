@@ -8,6 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/mmdna/mmdna/imageproc"
 	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/models/vit"
@@ -16,8 +17,11 @@ import (
 
 // ImageShape is the input a model takes: side x side pixels of channels.
 func (m *Model) ImageShape() (side, channels int) {
-	if m.Kind == KindCLIP {
+	switch m.Kind {
+	case KindCLIP:
 		return m.CLIP.ViT.Image, m.CLIP.ViT.Channels
+	case KindCaption:
+		return m.Caption.Encoder.Image, m.Caption.Encoder.Channels
 	}
 	return m.ViT.Image, m.ViT.Channels
 }
@@ -96,9 +100,23 @@ func (m *Model) Logits(scope *model.Scope, images *Node) (*Node, error) {
 	return vit.Build(scope, m.ViT, images).Logits, nil
 }
 
+// CheckImageEmbeddings reports whether the model gives image embeddings: a CLIP or a
+// ViT does, a captioner does not (its encoder's tokens are trained for its decoder,
+// not to be compared).
+func (m *Model) CheckImageEmbeddings() error {
+	if m.Kind == KindCaption {
+		return fmt.Errorf("%s: the model gives no image embeddings (%s)", m.Dir, m.describe())
+	}
+	return nil
+}
+
 // ImageEmbeddings is the graph of L2-normalised image embeddings [batch, dim]: CLIP's
-// projected image embedding, or a ViT's pooled representation.
+// projected image embedding, or a ViT's pooled representation. Building it for a
+// captioner panics (CheckImageEmbeddings).
 func (m *Model) ImageEmbeddings(scope *model.Scope, images *Node) *Node {
+	if err := m.CheckImageEmbeddings(); err != nil {
+		exceptions.Panicf("%v", err)
+	}
 	if m.Kind == KindCLIP {
 		_, embeds := clip.EncodeImage(scope, m.CLIP, images)
 		return embeds
@@ -143,8 +161,13 @@ func (m *Model) LogitScale() (float64, error) {
 
 // describe names the model for messages: kind, layout and sizes.
 func (m *Model) describe() string {
-	if m.Kind == KindCLIP {
+	switch m.Kind {
+	case KindCLIP:
 		return fmt.Sprintf("%s, CLIP with a %dx%d image tower", m.Layout, m.CLIP.ViT.Dim, m.CLIP.ViT.Depth)
+	case KindCaption:
+		c := m.Caption
+		return fmt.Sprintf("%s, captioner: a %dx%d ViT encoder, a %dx%d decoder over %d ids", m.Layout,
+			c.Encoder.Dim, c.Encoder.Depth, c.Dim, c.Depth, c.Vocab)
 	}
 	return fmt.Sprintf("%s, ViT %dx%d, %d classes", m.Layout, m.ViT.Dim, m.ViT.Depth, m.ViT.Classes)
 }

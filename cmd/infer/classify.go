@@ -48,6 +48,9 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := s.notCaption(c.model); err != nil {
+		return err
+	}
 	if err := s.m.CheckClassifier(); err != nil {
 		return badInput{err}
 	}

@@ -42,6 +42,9 @@ func runEmbed(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := s.notCaption(c.model); err != nil {
+		return err
+	}
 	if len(texts) > 0 {
 		rows, err := s.textEmbeddings(texts)
 		if err != nil {

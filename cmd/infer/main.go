@@ -4,6 +4,7 @@
 //	infer classify -model DIR [-topk 5] [-json] IMAGE...
 //	infer zeroshot -model DIR -labels 'cat,dog' [-template 'a photo of a {}.'] [-json] IMAGE...
 //	infer embed    -model DIR [-text T]... [-json] [IMAGE...]
+//	infer caption  -model RUNDIR [-beam 3] [-prompt 'a photo of'] [-json] IMAGE...
 //	infer tokenize -model DIR [-json] TEXT...
 //	infer export   -model RUNDIR -out DIR
 //	infer score    -refs refs.json -cands cands.json [-json]
@@ -48,6 +49,7 @@ var commands = map[string]command{
 	"classify": {"top classes of each image (a ViT classifier)", runClassify},
 	"zeroshot": {"zero-shot classification of images against labels (a CLIP)", runZeroShot},
 	"embed":    {"normalised embeddings of images and texts", runEmbed},
+	"caption":  {"captions of images (a captioner run: beam search, greedy or sampling)", runCaption},
 	"tokenize": {"token ids of texts with the model's tokenizer", runTokenize},
 	"export":   {"write a model in the layout PyTorch users read (Hugging Face or timm)", runExport},
 	"score":    {"BLEU-1..4 and CIDEr-D of candidate captions against references", runScore},

@@ -43,20 +43,39 @@ func checkImages(paths []string) error {
 // forImages runs fn over the image files in batches and calls emit with each image's
 // output row. Progress goes to stderr when there is more than one batch.
 func (s *session) forImages(paths []string, stderr io.Writer, fn weights.ImageGraph, emit func(i int, row []float32) error) error {
+	s.progress(len(paths), stderr)
+	return s.r.ForImages(len(paths), loader(paths), fn, emit)
+}
+
+// progress reports the runner's progress on stderr when n images take more than one
+// batch.
+func (s *session) progress(n int, stderr io.Writer) {
 	start := time.Now()
-	if len(paths) > s.r.Batch {
+	if n > s.r.Batch {
 		s.r.Progress = func(done, total int) {
 			fmt.Fprintf(stderr, "infer: %d/%d images, %.1f images/s\n", done, total, float64(done)/time.Since(start).Seconds())
 		}
 	}
-	load := func(i int) (image.Image, error) {
+}
+
+// loader decodes the image files; a file that fails is bad input.
+func loader(paths []string) func(i int) (image.Image, error) {
+	return func(i int) (image.Image, error) {
 		img, err := imageproc.Decode(paths[i])
 		if err != nil {
 			return nil, badInput{err}
 		}
 		return img, nil
 	}
-	return s.r.ForImages(len(paths), load, fn, emit)
+}
+
+// notCaption refuses a caption model in the commands that need an image classifier or
+// embedder: a captioner's output is text (infer caption).
+func (s *session) notCaption(dir string) error {
+	if s.m.Kind == weights.KindCaption {
+		return bad("-model %s: a caption model; use infer caption", dir)
+	}
+	return nil
 }
 
 // textEmbeddings runs a CLIP's text tower over texts.

@@ -49,6 +49,9 @@ func runZeroShot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := s.notCaption(c.model); err != nil {
+		return err
+	}
 	if s.m.Kind != weights.KindCLIP {
 		return bad("-model %s: zero-shot classification needs a CLIP, this is a %s model", c.model, s.m.Kind)
 	}
