@@ -29,9 +29,12 @@ func init() {
 			// captions of up to 26 tokens with [BOS] and [EOS] (the longest is 24).
 			"image_size": 64, "max_len": 26,
 			// model: the small preset (ViT width 64, depth 4 over 8x8 patches; decoder width
-			// 128, depth 2), dropout 0.1.
-			// schedule: AdamW lr 1e-3, warmup 200 + cosine, weight decay 0.05, batch 64.
-			"steps": 3500, "batch_size": 64, "lr": 1e-3, "warmup": 200, "weight_decay": 0.05,
+			// 128, depth 2), dropout 0.1, and the auxiliary bag-of-words loss on the encoder
+			// at weight 0.1 (without it the encoder learned shapes slowly: object recall 0.27
+			// after 1500 steps, see the header).
+			"words_loss": 0.1,
+			// schedule: AdamW lr 1.5e-3, warmup 200 + cosine, weight decay 0.05, batch 64.
+			"steps": 3500, "batch_size": 64, "lr": 1.5e-3, "warmup": 200, "weight_decay": 0.05,
 			"eval_every": 500, "ckpt_every": 500,
 		},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,

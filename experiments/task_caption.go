@@ -29,6 +29,7 @@ func captionFamily() Family {
 		{"patch", 0, "encoder patch side in pixels (0: the preset's)"},
 		{"dropout", 0.1, "decoder dropout (embedded words, attention outputs, MLP)"},
 		{"label_smoothing", 0.0, "label smoothing of the teacher-forcing loss"},
+		{"words_loss", 0.0, "weight of the auxiliary bag-of-words loss on the encoder (caption.WordsLoss; 0: off)"},
 		{"beam", 3, "beam size of the test split's beam-search captions"},
 		{"length_penalty", 0.0, "GNMT length penalty alpha of beam search (0: none)"},
 		{"eval_size", 500, "images of the eval split captioned at each evaluation (0: all)"},
@@ -86,13 +87,13 @@ func buildCaption(env *Env) (*train.Task, error) {
 	env.Log("captioner: ViT %dx%d in %d patches of %d, width %d, depth %d; decoder width %d, depth %d; %d words, captions up to %d tokens",
 		cfg.Encoder.Image, cfg.Encoder.Image, (cfg.Encoder.Image/cfg.Encoder.Patch)*(cfg.Encoder.Image/cfg.Encoder.Patch),
 		cfg.Encoder.Patch, cfg.Encoder.Dim, cfg.Encoder.Depth, cfg.Dim, cfg.Depth, cfg.Vocab, cfg.MaxLen)
-	branches := p.Int("branches")
+	branches, words := p.Int("branches"), p.Float("words_loss")
 	evalSize := p.Int("eval_size")
 	return &train.Task{
 		// The model's output is the loss itself (pairs.Source yields no labels: the
 		// targets are the ids shifted by one).
 		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
-			return []*Node{captionLoss(scope, cfg, branches, in[0], in[1])}
+			return []*Node{captionLoss(scope, cfg, branches, words, in[0], in[1])}
 		},
 		Loss: func(_, predictions []*Node) *Node { return predictions[0] },
 		Data: src,
@@ -145,20 +146,31 @@ func longCaptions(s *pairs.Split, maxLen int) int {
 	return n
 }
 
-// captionLoss is the teacher-forcing loss of a batch, the batch split into k branches
-// that share the weights (as nn.Branches; the same function): images [batch, H, W, C],
-// ids [batch, len]; returns a scalar.
-func captionLoss(scope *model.Scope, cfg caption.Config, k int, images, ids *Node) *Node {
+// captionLoss is the teacher-forcing loss of a batch plus words x the auxiliary
+// bag-of-words loss (caption.WordsLoss), the batch split into k branches that share the
+// weights (as nn.Branches; the same function): images [batch, H, W, C], ids
+// [batch, len]; returns a scalar.
+func captionLoss(scope *model.Scope, cfg caption.Config, k int, words float64, images, ids *Node) *Node {
 	n := images.Shape().Dim(0)
 	if k <= 1 || n%k != 0 {
-		return caption.Loss(cfg, caption.Build(scope, cfg, images, ids).Logits, ids)
+		k = 1
 	}
 	logits := make([]*Node, k)
+	encoded := make([]*Node, k)
 	for i := range k {
 		part := AxisRange(i*n/k, (i+1)*n/k)
-		logits[i] = caption.Build(scope.ResetVisited(), cfg, Slice(images, part), Slice(ids, part)).Logits
+		s := scope
+		if k > 1 {
+			s = scope.ResetVisited()
+		}
+		out := caption.Build(s, cfg, Slice(images, part), Slice(ids, part))
+		logits[i], encoded[i] = out.Logits, out.Encoded
 	}
-	return caption.Loss(cfg, Concatenate(logits, 0), ids)
+	loss := caption.Loss(cfg, Concatenate(logits, 0), ids)
+	if words > 0 {
+		loss = Add(loss, MulScalar(caption.WordsLoss(scope, cfg, Concatenate(encoded, 0), ids), words))
+	}
+	return loss
 }
 
 // captionImagePath is where the report writes test image i as a PNG, for trying
