@@ -11,6 +11,8 @@ package experiments
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/model"
@@ -27,6 +29,7 @@ func captionFamily() Family {
 	return Family{Name: "caption", Params: []Param{
 		{"preset", "small", "captioner size (models/caption presets: tiny, small); the encoder's image size follows the data"},
 		{"patch", 0, "encoder patch side in pixels (0: the preset's)"},
+		{"stem", "", "encoder: convolutional stem stage widths, comma-separated (e.g. 32,64,128: a hybrid ViT, vit.Config.Stem); empty: none"},
 		{"dropout", 0.1, "decoder dropout (embedded words, attention outputs, MLP)"},
 		{"label_smoothing", 0.0, "label smoothing of the teacher-forcing loss"},
 		{"words_loss", 0.0, "weight of the auxiliary bag-of-words loss on the encoder (caption.WordsLoss; 0: off)"},
@@ -59,6 +62,9 @@ func buildCaption(env *Env) (*train.Task, error) {
 	cfg.Encoder.Image, cfg.Encoder.Channels = d.Train.H, d.Train.C
 	if patch := p.Int("patch"); patch > 0 {
 		cfg.Encoder.Patch = patch
+	}
+	if cfg.Encoder.Stem, err = intList(p.String("stem")); err != nil {
+		return nil, fmt.Errorf("parameter stem: %w", err)
 	}
 	cfg.MaxLen = d.Tok.MaxLen()
 	cfg.Dropout, cfg.LabelSmoothing = p.Float("dropout"), p.Float("label_smoothing")
@@ -130,6 +136,22 @@ func fullCaptions(s *pairs.Split) *pairs.Split {
 		}
 	}
 	return &out
+}
+
+// intList parses "32,64,128"; "" is nil.
+func intList(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%q: want positive integers separated by commas", s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // longCaptions counts the captions of s whose encoding ([BOS], words, [EOS]) is longer

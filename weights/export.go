@@ -90,6 +90,8 @@ func exportableViT(cfg vit.Config) error {
 		return fmt.Errorf("export: timm's ViT uses GELU, the model %s", cfg.Activation)
 	case cfg.NoPatchBias:
 		return errors.New("export: timm's patch embedding has a bias")
+	case len(cfg.Stem) > 0:
+		return errors.New("export: a ViT with a convolutional stem has no Hugging Face or timm ViT layout")
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/mmdna/mmdna/nn"
@@ -34,12 +33,9 @@ func (c ConvConfig) Validate() error {
 func (c ConvConfig) Width() int { return c.Channels[len(c.Channels)-1] }
 
 // ConvEncoder is the chapter's CNN image encoder (ResNet18 in MultimodalEmbedding) at a
-// size that trains on a CPU: len(Channels) stages, each a 2x2 convolution with stride 2
-// followed by GELU and LayerNorm over the channels, then global average pooling.
-//
-// The 2x2 stride-2 convolution is nn.PatchEmbed (Patchify + Dense): the same
-// arithmetic as a strided convolution, and on the go backend many times faster (see
-// nn.PatchEmbed's measurements). Stages are under "stage_NN".
+// size that trains on a CPU: nn.ConvStages (len(Channels) stages, each a 2x2
+// convolution with stride 2 followed by GELU and LayerNorm over the channels, under
+// "stage_NN"), then global average pooling.
 //
 // images: [batch, H, W, C] with H and W divisible by 2^stages. Returns
 // [batch, Channels[last]].
@@ -47,18 +43,9 @@ func ConvEncoder(scope *model.Scope, cfg ConvConfig, images *Node) *Node {
 	if err := cfg.Validate(); err != nil {
 		exceptions.Panicf("%v", err)
 	}
-	scope = scope.WithInitializer(nn.XavierUniformInit(scope))
-	x := images
-	for i, ch := range cfg.Channels {
-		h, w := x.Shape().Dim(1), x.Shape().Dim(2)
-		if h%2 != 0 || w%2 != 0 {
-			exceptions.Panicf("clip: conv tower: stage %d input is %dx%d; the image side must be divisible by %d",
-				i, h, w, 1<<len(cfg.Channels))
-		}
-		st := scope.In("stage_%02d", i)
-		y := nn.PatchEmbed(st, x, 2, ch) // [batch, (h/2)*(w/2), ch]
-		y = nn.LayerNorm(st.In("ln"), activation.Gelu(y), 0)
-		x = Reshape(y, x.Shape().Dim(0), h/2, w/2, ch)
+	if h, w := images.Shape().Dim(1), images.Shape().Dim(2); h%(1<<len(cfg.Channels)) != 0 || w%(1<<len(cfg.Channels)) != 0 {
+		exceptions.Panicf("clip: conv tower: image %dx%d; the image side must be divisible by %d", h, w, 1<<len(cfg.Channels))
 	}
+	x := nn.ConvStages(scope.WithInitializer(nn.XavierUniformInit(scope)), cfg.Channels, images)
 	return ReduceMean(x, 1, 2) // [batch, ch]
 }

@@ -81,6 +81,14 @@ type Config struct {
 	// PosInterpolation resizes a position table stored for another grid; "" is
 	// bilinear (Hugging Face: bicubic; timm: bicubic_aa).
 	PosInterpolation nn.Interpolation
+
+	// Stem, when set, is a convolutional stem (nn.ConvStages, under "stem") with these
+	// stage widths, run before the patch embedding: the hybrid ViT of Dosovitskiy et al.
+	// (2021) and the early convolutions of Xiao et al. (2021), which make small ViTs
+	// easier to train. The stem divides the image by 2^len(Stem) and the patch
+	// embedding then cuts its feature map into patches of Patch/2^len(Stem), so the
+	// token grid stays Image/Patch on a side.
+	Stem []int `json:"stem,omitempty"`
 }
 
 // HasClassToken reports whether the encoder sees a cls token (PoolCLS, or ClassToken).
@@ -112,6 +120,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("vit: classes %d must be >= 0", c.Classes)
 	case c.LayerNormEpsilon < 0:
 		return fmt.Errorf("vit: layer_norm_eps %g must be >= 0", c.LayerNormEpsilon)
+	case len(c.Stem) > 0 && c.Patch%(1<<len(c.Stem)) != 0:
+		return fmt.Errorf("vit: patch %d is not divisible by %d, the stem's %d stages of stride 2", c.Patch, 1<<len(c.Stem), len(c.Stem))
+	}
+	for i, ch := range c.Stem {
+		if ch <= 0 {
+			return fmt.Errorf("vit: stem stage %d has %d channels, want a positive number", i, ch)
+		}
 	}
 	if _, err := nn.ParseActivation(string(c.Activation)); err != nil {
 		return fmt.Errorf("vit: %w", err)
@@ -182,10 +197,15 @@ func Build(scope *model.Scope, cfg Config, images *Node) *Output {
 // [batch, (H/Patch)*(W/Patch), Dim]. A positional table created for another grid is
 // interpolated (fine-tuning at another resolution).
 func Embed(scope *model.Scope, cfg Config, images *Node) *Node {
+	gridH, gridW := images.Shape().Dim(1)/cfg.Patch, images.Shape().Dim(2)/cfg.Patch
+	patch := cfg.Patch
+	if len(cfg.Stem) > 0 {
+		images = nn.ConvStages(scope.In("stem"), cfg.Stem, images) // [b, H/2^k, W/2^k, Stem[last]]
+		patch >>= len(cfg.Stem)
+	}
 	embed := scope.In("patch_embed")
 	embed = embed.WithInitializer(nn.LecunNormalInit(embed))
-	tokens := nn.Dense(embed, nn.Patchify(images, cfg.Patch), !cfg.NoPatchBias, cfg.Dim) // [b, n, dim]
-	gridH, gridW := images.Shape().Dim(1)/cfg.Patch, images.Shape().Dim(2)/cfg.Patch
+	tokens := nn.Dense(embed, nn.Patchify(images, patch), !cfg.NoPatchBias, cfg.Dim) // [b, n, dim]
 	pos := nn.LearnedPosEmbeddingResized(scope.In("pos_embed"), images.Graph(), tokens.DType(), gridH, gridW,
 		cfg.Dim, cfg.PosInterpolation)
 	return Add(tokens, ExpandLeftToRank(pos, 3))
