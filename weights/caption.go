@@ -145,7 +145,7 @@ func (r *Runner) Captions(n int, load func(i int) (image.Image, error), prompt [
 		width := len(ids) / outs[0].Shape().Dim(0)
 		for k := range count {
 			row := trimCaption(cfg, ids[k*width:(k+1)*width])
-			c := Caption{IDs: row, Text: tok.Decode(row), LogProb: float64(logProb[k]), Score: float64(score[k])}
+			c := Caption{IDs: row, Text: text.Detokenize(tok.Decode(row)), LogProb: float64(logProb[k]), Score: float64(score[k])}
 			if err := emit(start+k, c); err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -117,7 +118,7 @@ func TestLoadGoodTinyCLIP(t *testing.T) {
 			t.Fatalf("%s: %v", layout, err)
 		}
 		want := tinyCLIPConfig(layout == "openclip")
-		if m.Kind != KindCLIP || m.CLIP.ViT != want.ViT || m.CLIP.Text != want.Text || m.CLIP.EmbedDim != want.EmbedDim {
+		if m.Kind != KindCLIP || !reflect.DeepEqual(m.CLIP.ViT, want.ViT) || m.CLIP.Text != want.Text || m.CLIP.EmbedDim != want.EmbedDim {
 			t.Errorf("%s: config %+v, want %+v", layout, m.CLIP, want)
 		}
 	}
