@@ -1,6 +1,7 @@
 // Package nb is the shared code of the GoNB notebooks in notebooks/: training a
 // registered experiment into a folder of runs, reading a run's results and
-// metrics, and rendering a loss curve and a markdown metrics table.
+// metrics, and rendering a loss curve and a markdown metrics table; pretrained.go
+// and caption.go hold the helpers of the pretrained and captioning notebooks.
 //
 // It is plain Go and does not import gonb, so the project's go.mod does not
 // depend on it and the package is tested with `go test ./notebooks/nb`. Each
