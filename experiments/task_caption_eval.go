@@ -137,24 +137,21 @@ func (r recall) value() float64 {
 }
 
 // objectRecall counts the objects of a scene whose colour and shape the caption names
-// ("red star" as consecutive words, after eval.CaptionTokens): all objects, and those
-// whose colour-shape pair is held out of training (heldOut nil: none). Each mention
-// names one object, so two red circles need two mentions.
+// ("red star" as consecutive words: eval.NamedPhrases, each mention one object): all
+// objects, and those whose colour-shape pair is held out of training (heldOut nil:
+// none).
 func objectRecall(caption string, objs []shapeworld.Object, heldOut func(class int) bool) (all, held recall) {
-	words := eval.CaptionTokens(caption)
-	mentions := map[string]int{}
-	for i := 0; i+1 < len(words); i++ {
-		mentions[words[i]+" "+words[i+1]]++
+	names := make([]string, len(objs))
+	for i, o := range objs {
+		names[i] = o.Name()
 	}
-	for _, o := range objs {
-		isHeld := heldOut != nil && heldOut(o.Class())
+	for i, ok := range eval.NamedPhrases(caption, names) {
 		named := 0
-		if mentions[o.Name()] > 0 {
-			mentions[o.Name()]--
+		if ok {
 			named = 1
 		}
 		all.add(recall{named, 1})
-		if isHeld {
+		if heldOut != nil && heldOut(objs[i].Class()) {
 			held.add(recall{named, 1})
 		}
 	}

@@ -45,8 +45,13 @@ func captionReport(ev *train.Evaluation, cfg caption.Config, cd *captionData, r 
 	if err != nil {
 		return err
 	}
+	// The training loss adds words_loss x the bag-of-words loss (caption.WordsLoss) to the
+	// teacher-forcing cross-entropy, and has dropout; the eval loss is the cross-entropy
+	// alone.
+	trainS.Name = "train: cross-entropy + words_loss x bag-of-words (dropout on)"
+	evalS.Name = "eval: cross-entropy per token"
 	path := filepath.Join(ev.Dir, "loss.png")
-	if err := viz.LineChart(path, "captioning: teacher-forcing loss", "step", "cross-entropy per token", trainS, evalS); err != nil {
+	if err := viz.LineChart(path, "captioning: training loss", "step", "loss", trainS, evalS); err != nil {
 		return err
 	}
 	ev.Log("wrote %s", path)

@@ -125,15 +125,9 @@ func CaptionExamples(res *train.Results) ([]CaptionExample, error) {
 // consecutive after eval.CaptionTokens (case and punctuation do not matter), each
 // mention naming one object, so two red circles need two mentions.
 func NamedObjects(caption string, objects []string) int {
-	words := eval.CaptionTokens(caption)
-	mentions := map[string]int{}
-	for i := 0; i+1 < len(words); i++ {
-		mentions[words[i]+" "+words[i+1]]++
-	}
 	named := 0
-	for _, o := range objects {
-		if key := strings.Join(eval.CaptionTokens(o), " "); mentions[key] > 0 {
-			mentions[key]--
+	for _, ok := range eval.NamedPhrases(caption, objects) {
+		if ok {
 			named++
 		}
 	}
