@@ -27,10 +27,10 @@ func init() {
 			"steps": 6000, "batch_size": 64, "lr": 5e-4, "warmup": 300, "weight_decay": 0.05,
 			"eval_every": 1000, "ckpt_every": 1000,
 		},
-		Smoke: map[string]any{"image_size": 32, "patch": 8, "preset": "tiny", "steps": 40, "warmup": 5, "batch_size": 8,
+		Smoke: map[string]any{"image_size": 32, "patch": 8, "preset": "tiny", "steps": 40, "warmup": 5, "batch_size": 8, "lr": 3e-3,
 			"eval_every": 20, "ckpt_every": 20, "eval_size": 16, "min_freq": 1},
 		// metrics: bleu_1..4, cider, loss; the test split adds beam_* of the same.
 		BestMetric: "cider",
-		Build:      buildCaption,
+		Build:      buildCaptionFlickr8k,
 	})
 }

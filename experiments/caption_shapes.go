@@ -49,6 +49,6 @@ func init() {
 		// metrics: bleu_1..4, cider, object_recall, heldout_object_recall, loss; the test
 		// split adds beam_* of the same.
 		BestMetric: "cider",
-		Build:      buildCaption,
+		Build:      buildCaptionShapes,
 	})
 }

@@ -50,7 +50,7 @@ func TestCaptionShapesSmoke(t *testing.T) {
 // TestCaptionFlickr8kFixture runs caption-flickr8k on a fixture in the real format.
 func TestCaptionFlickr8kFixture(t *testing.T) {
 	data := writeClipFlickrFixture(t, 40)
-	dir, res := runExp(t, "caption-flickr8k", "smoke=true;steps=30;eval_every=15;ckpt_every=15;log_every=5;data_dir="+data)
+	dir, res := runExp(t, "caption-flickr8k", "smoke=true;steps=80;eval_every=40;ckpt_every=40;log_every=10;data_dir="+data)
 	wantRun(t, dir, res.Metrics, []string{"bleu_4", "cider", "loss", "beam_bleu_4", "beam_cider"}, "captions.png",
 		"caption_attention.png", "model.json")
 	if _, ok := res.Metrics["object_recall"]; ok {

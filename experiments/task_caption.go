@@ -47,6 +47,22 @@ type captionData struct {
 	trainSplit *pairs.Split
 }
 
+// buildCaptionShapes is the captioning task on the embedded shapes world.
+func buildCaptionShapes(env *Env) (*train.Task, error) {
+	if env.P.String("data_dir") != "" {
+		return nil, fmt.Errorf("parameter data_dir: caption-shapes runs on the embedded shapes world; use caption-flickr8k for Flickr8k")
+	}
+	return buildCaption(env)
+}
+
+// buildCaptionFlickr8k is the captioning task on Flickr8k (data_dir).
+func buildCaptionFlickr8k(env *Env) (*train.Task, error) {
+	if env.P.String("data_dir") == "" {
+		return nil, fmt.Errorf("parameter data_dir: set it to the Flickr8k directory (captions.txt, Images/); it cannot be downloaded here")
+	}
+	return buildCaption(env)
+}
+
 // buildCaption wires the captioning task on the data of the pairs family (the shapes
 // world, or Flickr8k with data_dir).
 func buildCaption(env *Env) (*train.Task, error) {

@@ -3,6 +3,7 @@ package caption
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -55,8 +56,9 @@ type Opts struct {
 	// ignore it.
 	Temperature float64
 	// Seed makes sampling a function of (images, prompt, Seed): the same Seed gives the
-	// same captions. 0 draws the sampler's state from the store's random state (which
-	// advances), so each run of one graph samples anew.
+	// same captions. 0 draws a seed when the graph is built: every graph built samples
+	// anew, and one compiled graph repeats its samples call after call (vary Seed to
+	// sample anew; each Seed builds its own graph).
 	Seed int64
 }
 
@@ -181,7 +183,7 @@ func Decode(scope *model.Scope, cfg Config, images, prompt *Node, opts Opts) *De
 			fill(g, float32(deadScore), batch, beams)), batch*beams)
 	}
 	if opts.Strategy == StrategyTopK || opts.Strategy == StrategyTopP {
-		s.rng = initialRNG(scope, g, opts.Seed)
+		s.rng = initialRNG(g, opts.Seed)
 	}
 
 	for pos := promptLen; pos < opts.MaxLen; pos++ {
@@ -252,25 +254,17 @@ func LengthPenalty(n int, alpha float64) float64 {
 	return math.Pow((5+float64(n))/6, alpha)
 }
 
-// initialRNG is the sampler's random state: from seed, or (seed 0) drawn from the
-// store's random state.
-func initialRNG(scope *model.Scope, g *Graph, seed int64) *Node {
-	if seed != 0 {
-		return RNGStateFromSeedForGraph(g, seed)
+// initialRNG is the sampler's random state: from seed, or (seed 0) from a seed drawn
+// when the graph is built. Not from the store's random state: outside training the go
+// backend compiles a variable that has a value into the graph as a constant (gomlx
+// v0.28.16 ml/model/variable.go, paramNode), so whether the store's state advanced from
+// one call to the next depended on how the graph was built, and one compiled graph
+// sometimes sampled the same captions on every call.
+func initialRNG(g *Graph, seed int64) *Node {
+	if seed == 0 {
+		seed = int64(rand.Uint64() >> 1)
 	}
-	// The go backend prefers constants for variables: outside training, a variable
-	// that has a value is compiled into the graph as a constant (gomlx v0.28.16
-	// ml/model/variable.go, paramNode), so the store's random state would be frozen
-	// at its value of the first call and every call would sample the same captions.
-	// Marking the graph as training while the state's node is made keeps it a
-	// parameter that advances; nothing else is built meanwhile, so dropout and the
-	// other variables are unaffected.
-	store := scope.Store()
-	training := store.IsTraining(g)
-	store.SetTraining(g, true)
-	state := scope.RandomIntN(g, uint64(math.MaxUint64), RNGStateShape)
-	store.SetTraining(g, training)
-	return state
+	return RNGStateFromSeedForGraph(g, seed)
 }
 
 // searchState is the state of decoding between steps; rows are images (or images x

@@ -36,8 +36,8 @@ func TestSamplingLimitsAreGreedy(t *testing.T) {
 }
 
 // TestSamplingSeeds (4): one seed gives the same captions in two graphs, another seed
-// other captions; seed 0 draws from the store's random state, so running one graph
-// twice samples anew.
+// other captions; seed 0 draws a seed per graph built: two graphs sample differently,
+// and one graph run twice repeats itself.
 func TestSamplingSeeds(t *testing.T) {
 	cfg := tinyConfig(t)
 	store := randomModel(t, cfg, 2, 0.5, 0)
@@ -53,14 +53,22 @@ func TestSamplingSeeds(t *testing.T) {
 	if slices.EqualFunc(first.ids, other.ids, slices.Equal) {
 		t.Errorf("seeds 7 and 8 gave the same captions %v", first.ids)
 	}
-	exec := model.MustNewExec(testbackend.Go(), store, func(scope *model.Scope, images *Node) *Node {
-		return Decode(scope, cfg, images, nil, Opts{Strategy: StrategyTopP, TopP: 0.9}).IDs
-	})
-	defer exec.Finalize()
-	a := exec.MustExec(images)[0].Value().([][]int32)
-	b := exec.MustExec(images)[0].Value().([][]int32)
+	seedZero := func() *model.Exec {
+		return model.MustNewExec(testbackend.Go(), store, func(scope *model.Scope, images *Node) *Node {
+			return Decode(scope, cfg, images, nil, Opts{Strategy: StrategyTopP, TopP: 0.9}).IDs
+		})
+	}
+	e1, e2 := seedZero(), seedZero()
+	defer e1.Finalize()
+	defer e2.Finalize()
+	a := e1.MustExec(images)[0].Value().([][]int32)
+	b := e2.MustExec(images)[0].Value().([][]int32)
+	repeat := e1.MustExec(images)[0].Value().([][]int32)
 	if slices.EqualFunc(a, b, slices.Equal) {
-		t.Errorf("seed 0 sampled the same captions twice: %v", a)
+		t.Errorf("seed 0 in two graphs sampled the same captions: %v", a)
+	}
+	if !slices.EqualFunc(a, repeat, slices.Equal) {
+		t.Errorf("seed 0: one graph sampled %v, then %v", a, repeat)
 	}
 }
 

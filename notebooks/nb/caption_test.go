@@ -51,7 +51,7 @@ func TestCaptionHelpers(t *testing.T) {
 			t.Fatalf("decoding %q: %d captions", decodings[d].Name, len(row))
 		}
 		for _, c := range row {
-			if len(c.IDs) == 0 || c.IDs[0] != text.BOSID || c.Text != tok.Decode(c.IDs) {
+			if len(c.IDs) == 0 || c.IDs[0] != text.BOSID || c.Text != text.Detokenize(tok.Decode(c.IDs)) {
 				t.Errorf("decoding %q: caption %+v", decodings[d].Name, c)
 			}
 		}
@@ -60,7 +60,7 @@ func TestCaptionHelpers(t *testing.T) {
 		if !slices.Equal(caps[2][i].IDs, caps[3][i].IDs) {
 			t.Errorf("image %d: top-p with seed 3 gave %v, then %v", i, caps[2][i].IDs, caps[3][i].IDs)
 		}
-		if !strings.HasPrefix(caps[4][i].Text, "two shapes :") {
+		if !strings.HasPrefix(caps[4][i].Text, "two shapes:") {
 			t.Errorf("image %d: prompted caption %q does not continue the prompt", i, caps[4][i].Text)
 		}
 	}
