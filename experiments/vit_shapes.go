@@ -7,12 +7,19 @@ package experiments
 // what the image shows: with two or three objects nothing in an image says which one is
 // "main" (see clip-shapes' zero-shot protocol).
 //
-//	go run ./cmd/train -exp vit-shapes
+//	go run ./cmd/train -exp vit-shapes                                   # the world's 32x32 default
+//	go run ./cmd/train -exp vit-shapes -set 'image_size=64;patch=8'      # 64x64
 //
-// Measured (2026-12-02, go backend, 2-core machine, quiet): test accuracy 0.9900 (top-5
-// 0.9975) in 7m33s of wall time. At the world's 32-pixel default the same model reached
-// 0.8145 after 800 steps against 0.9565 at 64 pixels: the shapes are 6 to 10 pixels wide
-// there, a patch or two.
+// Measured (go backend, 2-core machine, quiet), 2000 steps of 128, test split:
+//   - 32x32, 64 patches of 4 (2026-12-03): accuracy 0.9800 (top-5 0.9990) in 6m57s; eval
+//     accuracy 0.797 / 0.934 / 0.973 / 0.978 at steps 500 / 1000 / 1500 / 2000;
+//   - 64x64, 64 patches of 8 (2026-12-02): accuracy 0.9900 (top-5 0.9975) in 7m33s; eval
+//     0.829 / 0.964 / 0.991 / 0.991.
+//
+// So the world is legible at its default (issue 15 asked for 0.97 in under 10 minutes,
+// else a larger default): the world stays 32x32, and at 64x64 shapes are learned sooner
+// (0.8145 against 0.9565 after 800 steps in a shorter run), which is why caption-shapes,
+// which must name every object of a scene, works at 64x64.
 
 import (
 	"github.com/mmdna/mmdna/datasets"
@@ -24,12 +31,12 @@ func init() {
 	Register(&Experiment{
 		Name:        "vit-shapes",
 		Description: "ViT told the shape of the main object of shapes-world scenes: is the world legible?",
-		Wall:        "< 10 min",
+		Wall:        "7 min",
 		Families:    []Family{shapesFamily(), vitFamily()},
 		Defaults: map[string]any{
-			// data: one object per scene (the label is what the image shows), 64x64 in
-			// 64 patches of 8 (at the 32-pixel default the shapes are 6 to 10 pixels wide).
-			"max_objects": 1, "image_size": 64, "patch": 8,
+			// data: one object per scene (the label is what the image shows), the world's
+			// 32x32 in 64 patches of 4 (the vit family's patch).
+			"max_objects": 1,
 			// model: dim 64, depth 4, heads 4, MLP 128, average pooling.
 			"pool": "gap",
 			// schedule: AdamW lr 2e-3, warmup 200 + cosine.
