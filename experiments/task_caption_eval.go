@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -178,22 +177,12 @@ func decodeCaptions(ev *train.Evaluation, cfg caption.Config, split *pairs.Split
 		}
 		width := res[0].Shape().Dim(1)
 		for k := range count {
-			row := captionIDs(ids[k*width:(k+1)*width], cfg.EOS)
+			row := caption.Trim(cfg, ids[k*width:(k+1)*width])
 			out[start+k] = decodedCaption{IDs: row, Text: text.Detokenize(decode(row))}
 		}
 		return nil
 	})
 	return out, err
-}
-
-// captionIDs cuts a decoded row after its [EOS] (or keeps it whole when it has none).
-func captionIDs(row []int32, eos int32) []int32 {
-	for i, id := range row {
-		if id == eos {
-			return append([]int32(nil), row[:i+1]...)
-		}
-	}
-	return append([]int32(nil), row...)
 }
 
 // teacherForcingLoss is the mean per-token cross-entropy of the first caption of each
@@ -203,12 +192,7 @@ func teacherForcingLoss(ev *train.Evaluation, cfg caption.Config, split *pairs.S
 	// Per image: the summed token losses and the token count, so that the padding of
 	// the last chunk (eval.Run repeats an example) drops out exactly.
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids *Node) (sum, count *Node) {
-		logits := caption.Build(scope, cfg, images, ids).Logits // [batch, len, vocab]
-		seqLen := ids.Shape().Dim(1)
-		logp := LogSoftmax(Slice(logits, AxisRange(), AxisRange(0, seqLen-1)), -1)
-		targets := Slice(ConvertDType(ids, dtypes.Int32), AxisRange(), AxisRange(1)) // [batch, len-1]
-		nll := Neg(ReduceSum(Mul(OneHot(targets, cfg.Vocab, logp.DType()), logp), -1))
-		keep := ConvertDType(NotEqual(targets, Scalar(ids.Graph(), dtypes.Int32, cfg.PAD)), logp.DType())
+		nll, keep := caption.TokenLosses(cfg, caption.Build(scope, cfg, images, ids).Logits, ids) // [batch, len-1]
 		return ReduceSum(Mul(nll, keep), -1), ReduceSum(keep, -1)
 	})
 	if err != nil {

@@ -144,7 +144,7 @@ func (r *Runner) Captions(n int, load func(i int) (image.Image, error), prompt [
 		}
 		width := len(ids) / outs[0].Shape().Dim(0)
 		for k := range count {
-			row := trimCaption(cfg, ids[k*width:(k+1)*width])
+			row := caption.Trim(cfg, ids[k*width:(k+1)*width])
 			c := Caption{IDs: row, Text: text.Detokenize(tok.Decode(row)), LogProb: float64(logProb[k]), Score: float64(score[k])}
 			if err := emit(start+k, c); err != nil {
 				return err
@@ -161,10 +161,7 @@ func (r *Runner) Captions(n int, load func(i int) (image.Image, error), prompt [
 // hold no [EOS] or [PAD], use the vocabulary's ids, and leave room for at least one
 // generated token within the decoding length.
 func checkPrompt(cfg caption.Config, opts caption.Opts, prompt []int32) error {
-	maxLen := opts.MaxLen
-	if maxLen == 0 {
-		maxLen = cfg.MaxLen
-	}
+	maxLen := opts.Len(cfg)
 	switch {
 	case len(prompt) == 0 || prompt[0] != cfg.BOS:
 		return fmt.Errorf("caption prompt %v: want [BOS] (id %d) first", prompt, cfg.BOS)
@@ -175,13 +172,4 @@ func checkPrompt(cfg caption.Config, opts caption.Opts, prompt []int32) error {
 		return fmt.Errorf("caption prompt %v: ids must be words of the vocabulary [0, %d), not [EOS] or [PAD]", prompt, cfg.Vocab)
 	}
 	return nil
-}
-
-// trimCaption cuts a decoded row [MaxLen] after its first [EOS], dropping the padding.
-func trimCaption(cfg caption.Config, row []int32) []int32 {
-	end := len(row)
-	if i := slices.Index(row, cfg.EOS); i >= 0 {
-		end = i + 1
-	}
-	return slices.Clone(row[:end])
 }

@@ -88,20 +88,12 @@ func (f *captionFlags) forModel(m *weights.Model, o caption.Opts) ([]int32, erro
 	if err != nil {
 		return nil, bad("-prompt %q: %v", f.prompt, err)
 	}
-	maxLen := orDefault(f.maxLen, cfg.MaxLen)
+	maxLen := o.Len(cfg)
 	if len(prompt) >= maxLen {
 		return nil, bad("-prompt %q: %d tokens with [BOS] leave no room for a word in captions of %d tokens (-maxlen)",
 			f.prompt, len(prompt), maxLen)
 	}
 	return prompt, nil
-}
-
-// orDefault returns v, or def when v is 0.
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 func runCaption(args []string, stdout, stderr io.Writer) error {

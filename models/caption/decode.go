@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -77,6 +78,21 @@ func (o Opts) resolved(cfg Config) Opts {
 		o.Temperature = 1
 	}
 	return o
+}
+
+// Len is the length of the sequences Decode writes with these options for cfg: MaxLen,
+// or cfg.MaxLen when it is 0.
+func (o Opts) Len(cfg Config) int { return o.resolved(cfg).MaxLen }
+
+// Trim cuts a row of Decoded.IDs ([MaxLen] ids) after its first [EOS], dropping the
+// padding; a caption cut at the length limit has no [EOS] and is kept whole. Returns a
+// copy.
+func Trim(cfg Config, row []int32) []int32 {
+	end := len(row)
+	if i := slices.Index(row, cfg.EOS); i >= 0 {
+		end = i + 1
+	}
+	return slices.Clone(row[:end])
 }
 
 // Validate reports the first option that does not fit cfg.

@@ -152,3 +152,25 @@ func TestGreedyMatchesSlowReference(t *testing.T) {
 		t.Errorf("%d captions ended early and %d ran to max_len: the case should hold both", ended, ran)
 	}
 }
+
+// TestTrimAndLen: Trim cuts after the first [EOS] (a row without one stays whole, as a
+// copy); Opts.Len is MaxLen or the model's.
+func TestTrimAndLen(t *testing.T) {
+	cfg := tinyConfig(t)
+	row := []int32{cfg.BOS, 5, cfg.EOS, cfg.PAD, cfg.PAD}
+	if got := Trim(cfg, row); !slices.Equal(got, row[:3]) {
+		t.Errorf("Trim(%v) = %v", row, got)
+	}
+	open := []int32{cfg.BOS, 5, 6}
+	got := Trim(cfg, open)
+	got[1] = 9
+	if open[1] != 5 || len(got) != 3 {
+		t.Errorf("Trim of a row without [EOS]: %v (a copy of %v expected)", got, open)
+	}
+	if n := (Opts{}).Len(cfg); n != cfg.MaxLen {
+		t.Errorf("Opts{}.Len = %d, want the model's %d", n, cfg.MaxLen)
+	}
+	if n := (Opts{MaxLen: 3}).Len(cfg); n != 3 {
+		t.Errorf("Opts{MaxLen: 3}.Len = %d", n)
+	}
+}

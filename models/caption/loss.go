@@ -22,6 +22,23 @@ func Loss(cfg Config, logits, ids *Node) *Node {
 		logits.Shape().Dim(2) != cfg.Vocab {
 		exceptions.Panicf("caption.Loss: logits %s do not match ids %s and vocab %d", logits.Shape(), ids.Shape(), cfg.Vocab)
 	}
+	perToken, keep := tokenLosses(cfg, logits, ids, cfg.LabelSmoothing)
+	count := Max(ReduceAllSum(keep), OnesLike(ReduceAllSum(keep)))
+	return Div(ReduceAllSum(Mul(perToken, keep)), count)
+}
+
+// TokenLosses are the plain cross-entropies (no label smoothing) of the next tokens
+// ids[:, 1:] under Logits[:, :-1], and keep, 1 where the target is not [PAD]: both
+// [batch, len-1]. Loss is the mean of the kept ones (with cfg's label smoothing);
+// an evaluation that sums per example uses these.
+// logits: [batch, len, vocab] from Build; ids: [batch, len] the same ids.
+func TokenLosses(cfg Config, logits, ids *Node) (perToken, keep *Node) {
+	checkIDs("TokenLosses", cfg, ids)
+	return tokenLosses(cfg, logits, ids, 0)
+}
+
+// tokenLosses is TokenLosses with label smoothing eps.
+func tokenLosses(cfg Config, logits, ids *Node, eps float64) (perToken, keep *Node) {
 	seqLen := ids.Shape().Dim(1)
 	if seqLen < 2 {
 		exceptions.Panicf("caption.Loss: ids of length %d have no next token to predict", seqLen)
@@ -30,14 +47,13 @@ func Loss(cfg Config, logits, ids *Node) *Node {
 	targets := Slice(ConvertDType(ids, dtypes.Int32), AxisRange(), AxisRange(1)) // [batch, len-1]
 	logp := LogSoftmax(logits, -1)
 	oneHot := OneHot(targets, cfg.Vocab, logp.DType())
-	perToken := Neg(ReduceSum(Mul(oneHot, logp), -1)) // [batch, len-1]
-	if eps := cfg.LabelSmoothing; eps > 0 {
+	perToken = Neg(ReduceSum(Mul(oneHot, logp), -1)) // [batch, len-1]
+	if eps > 0 {
 		uniform := Neg(ReduceMean(logp, -1))
 		perToken = Add(MulScalar(perToken, 1-eps), MulScalar(uniform, eps))
 	}
-	keep := ConvertDType(NotEqual(targets, Scalar(ids.Graph(), dtypes.Int32, cfg.PAD)), logp.DType())
-	count := Max(ReduceAllSum(keep), OnesLike(ReduceAllSum(keep)))
-	return Div(ReduceAllSum(Mul(perToken, keep)), count)
+	keep = ConvertDType(NotEqual(targets, Scalar(ids.Graph(), dtypes.Int32, cfg.PAD)), logp.DType())
+	return perToken, keep
 }
 
 // LossFn adapts Loss to GoMLX's trainer (train.NewTrainer): labels[0] are the ids
