@@ -67,6 +67,12 @@ func buildCaptionFlickr8k(env *Env) (*train.Task, error) {
 // world, or Flickr8k with data_dir).
 func buildCaption(env *Env) (*train.Task, error) {
 	p := env.P
+	// Parameters that need no data are read first: a typo must not cost the world's
+	// generation or the Flickr8k decode.
+	stem, err := intList(p.String("stem"))
+	if err != nil {
+		return nil, fmt.Errorf("parameter stem: %w", err)
+	}
 	d, err := loadPairs(env)
 	if err != nil {
 		return nil, err
@@ -79,9 +85,7 @@ func buildCaption(env *Env) (*train.Task, error) {
 	if patch := p.Int("patch"); patch > 0 {
 		cfg.Encoder.Patch = patch
 	}
-	if cfg.Encoder.Stem, err = intList(p.String("stem")); err != nil {
-		return nil, fmt.Errorf("parameter stem: %w", err)
-	}
+	cfg.Encoder.Stem = stem
 	cfg.MaxLen = d.Tok.MaxLen()
 	cfg.Dropout, cfg.LabelSmoothing = p.Float("dropout"), p.Float("label_smoothing")
 	if err := cfg.Validate(); err != nil {
