@@ -1,0 +1,147 @@
+package pairs
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/mmdna/mmdna/datasets/text"
+)
+
+// TestMaskWords: specials and padding are never chosen, labels hold the original ids
+// of the chosen words only, and over many draws the chosen share is prob and the
+// corruption 80% [MASK], 10% another word, 10% unchanged.
+func TestMaskWords(t *testing.T) {
+	ids := []int32{text.BOSID, 7, 8, 9, 10, 11, text.EOSID, text.PadID}
+	mask := []int32{1, 1, 1, 1, 1, 1, 1, 0}
+	const vocab, draws, prob = 40, 20000, 0.15
+	rng := rand.New(rand.NewPCG(1, 2))
+	var chosen, masked, random, kept int
+	for range draws {
+		out, labels := MaskWords(rng, ids, mask, prob, vocab)
+		n := 0
+		for i, l := range labels {
+			if i == 0 || i >= 6 {
+				if l != Ignored || out[i] != ids[i] {
+					t.Fatalf("position %d (special or padding) was chosen: out %v labels %v", i, out, labels)
+				}
+				continue
+			}
+			if l == Ignored {
+				if out[i] != ids[i] {
+					t.Fatalf("position %d changed without a label: out %v labels %v", i, out, labels)
+				}
+				continue
+			}
+			if l != ids[i] {
+				t.Fatalf("label %d at %d, want the original id %d", l, i, ids[i])
+			}
+			n++
+			switch {
+			case out[i] == text.MaskID:
+				masked++
+			case out[i] == ids[i]:
+				kept++
+			default:
+				if int(out[i]) < len(text.Specials) || int(out[i]) >= vocab {
+					t.Fatalf("random replacement %d outside the words [%d, %d)", out[i], len(text.Specials), vocab)
+				}
+				random++
+			}
+		}
+		if n == 0 {
+			t.Fatalf("no word chosen: %v", labels)
+		}
+		chosen += n
+	}
+	// The at-least-one rule lifts the share a little above prob: P(none of 5) = 0.85^5.
+	want := 5*prob + math.Pow(1-prob, 5)
+	if got := float64(chosen) / draws; math.Abs(got-want) > 0.03 {
+		t.Errorf("%.3f words chosen per caption, want %.3f", got, want)
+	}
+	// Random replacements may draw the word itself (1 in 36), counted as kept.
+	for name, c := range map[string]struct{ got, want float64 }{
+		"[MASK]": {float64(masked) / float64(chosen), 0.8}, "random": {float64(random) / float64(chosen), 0.1 * 35 / 36},
+		"kept": {float64(kept) / float64(chosen), 0.1 + 0.1/36},
+	} {
+		if math.Abs(c.got-c.want) > 0.015 {
+			t.Errorf("%s share %.3f, want %.3f", name, c.got, c.want)
+		}
+	}
+}
+
+// TestViLTSourceStages: pre-training batches carry ITM labels (both kinds) and MLM
+// labels only on matching captions, with masking on every caption; VQA batches carry
+// answers only.
+func TestViLTSourceStages(t *testing.T) {
+	sp := vqaWorld()
+	sp.Scenes[0].Captions = []string{"a red star", "one red star on black"}
+	sp.Scenes[1].Captions = []string{"a blue circle", "one blue circle on white"}
+	var texts []string
+	for _, sc := range sp.Scenes {
+		texts = append(texts, sc.Captions...)
+		for _, qa := range sc.QA {
+			texts = append(texts, qa.Question)
+		}
+	}
+	tok, err := text.Fit(texts, text.Config{MinFreq: 1, MaxLen: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := NewViLTSource(sp, tok, 2, 5, 50, 0.3)
+	var itmSeen [2]int
+	maskedIn := [2]int{}
+	for step := range 50 {
+		in, labels, err := src.Batch(step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := tensors.MustCopyFlatData[int32](in[1])
+		itm, mlm, ans := tensors.MustCopyFlatData[int32](labels[0]), tensors.MustCopyFlatData[int32](labels[1]),
+			tensors.MustCopyFlatData[int32](labels[2])
+		for j := range 2 {
+			if ans[j] != Ignored || (itm[j] != 0 && itm[j] != 1) {
+				t.Fatalf("step %d: pre-training example %d has answer %d, itm %d", step, j, ans[j], itm[j])
+			}
+			itmSeen[itm[j]]++
+			scored := 0
+			for k := range 8 {
+				if ids[j*8+k] == text.MaskID {
+					maskedIn[itm[j]]++
+				}
+				if mlm[j*8+k] != Ignored {
+					scored++
+				}
+			}
+			if itm[j] == 0 && scored > 0 {
+				t.Fatalf("step %d: a mismatched caption has %d MLM targets", step, scored)
+			}
+			if itm[j] == 1 && scored == 0 {
+				t.Fatalf("step %d: a matching caption has no MLM target", step)
+			}
+		}
+	}
+	if itmSeen[0] < 20 || itmSeen[1] < 20 {
+		t.Errorf("ITM labels over 100 examples: %d mismatched, %d matching; want about half each", itmSeen[0], itmSeen[1])
+	}
+	if maskedIn[0] == 0 || maskedIn[1] == 0 {
+		t.Errorf("[MASK] tokens in mismatched %d, matching %d captions: both kinds must be masked", maskedIn[0], maskedIn[1])
+	}
+	_, labels, err := src.Batch(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	itm, mlm, ans := tensors.MustCopyFlatData[int32](labels[0]), tensors.MustCopyFlatData[int32](labels[1]),
+		tensors.MustCopyFlatData[int32](labels[2])
+	for j := range 2 {
+		if itm[j] != Ignored || ans[j] < 0 {
+			t.Errorf("VQA example %d: itm %d, answer %d", j, itm[j], ans[j])
+		}
+	}
+	for _, l := range mlm {
+		if l != Ignored {
+			t.Fatalf("VQA batch has MLM targets: %v", mlm)
+		}
+	}
+}
