@@ -46,7 +46,8 @@ func init() {
 		},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,
 			"shapes_train": 2048, "shapes_val": 256, "shapes_test": 256, "eval_size": 256},
-		// metrics: accuracy, acc_<question type>, acc_held_out, blind_accuracy, loss.
+		// metrics: accuracy, accuracy_<question type>, accuracy_held_out,
+		// blind_accuracy(_<question type>), loss.
 		BestMetric: "accuracy",
 		Build:      buildPerceiverShapes,
 	})

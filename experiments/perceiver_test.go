@@ -18,7 +18,7 @@ const perceiverTiny = "smoke=true;steps=18;warmup=3;eval_every=9;ckpt_every=9;lo
 // TestPerceiverShapesSmoke runs perceiver-shapes end to end at a tiny size.
 func TestPerceiverShapesSmoke(t *testing.T) {
 	dir, res := runExp(t, "perceiver-shapes", perceiverTiny+"head=io;input_dim=16;shapes_train=128;shapes_val=32;shapes_test=32;eval_size=16")
-	wantRun(t, dir, res.Metrics, []string{"loss", "accuracy", "blind_accuracy", "acc_count", "acc_colour", "acc_position"},
+	wantRun(t, dir, res.Metrics, []string{"loss", "accuracy", "blind_accuracy", "accuracy_count", "accuracy_colour", "accuracy_position", "blind_accuracy_shape"},
 		"vqa.png", "tokenizer.json")
 	wantLossFalls(t, dir, 2, 0.03)
 }

@@ -122,8 +122,9 @@ func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, 
 }
 
 // vqaMetrics: accuracy and cross-entropy ("loss"), accuracy per question type
-// ("acc_<type>"), on images with a held-out colour-shape pair ("acc_held_out"), and
-// the blind baseline's accuracy ("blind_accuracy").
+// ("accuracy_<type>"), on images with a held-out colour-shape pair
+// ("accuracy_held_out"), and the blind baseline's accuracy, overall and per type
+// ("blind_accuracy", "blind_accuracy_<type>").
 func vqaMetrics(ev *train.Evaluation, logits eval.Matrix, items []pairs.VQAItem, split *shapeworld.Split, blind *pairs.Blind) (train.Metrics, error) {
 	labels := make([]int32, len(items))
 	for i, it := range items {
@@ -134,8 +135,8 @@ func vqaMetrics(ev *train.Evaluation, logits eval.Matrix, items []pairs.VQAItem,
 		return nil, err
 	}
 	m := train.Metrics{"accuracy": c.Accuracy, "loss": c.Loss}
-	var right, total [shapeworld.NumQAKinds]int
-	heldRight, heldTotal, blindRight := 0, 0, 0
+	var right, blindRight, total [shapeworld.NumQAKinds]int
+	heldRight, heldTotal, blindAll := 0, 0, 0
 	for i, it := range items {
 		ok := eval.Argmax(logits.Row(i)) == int(it.QA.AnswerID)
 		total[it.QA.Kind]++
@@ -149,23 +150,26 @@ func vqaMetrics(ev *train.Evaluation, logits eval.Matrix, items []pairs.VQAItem,
 			}
 		}
 		if blind.Answer(it.QA) == it.QA.AnswerID {
-			blindRight++
+			blindRight[it.QA.Kind]++
+			blindAll++
 		}
 	}
-	perKind := map[string]float64{}
+	perKind, blindKind := map[string]float64{}, map[string]float64{}
 	for kind, n := range total {
 		if n > 0 {
-			acc := float64(right[kind]) / float64(n)
-			m["acc_"+shapeworld.QAKindNames[kind]] = acc
-			perKind[shapeworld.QAKindNames[kind]] = acc
+			name := shapeworld.QAKindNames[kind]
+			perKind[name] = float64(right[kind]) / float64(n)
+			blindKind[name] = float64(blindRight[kind]) / float64(n)
+			m["accuracy_"+name], m["blind_accuracy_"+name] = perKind[name], blindKind[name]
 		}
 	}
 	if heldTotal > 0 {
-		m["acc_held_out"] = float64(heldRight) / float64(heldTotal)
+		m["accuracy_held_out"] = float64(heldRight) / float64(heldTotal)
 	}
-	m["blind_accuracy"] = float64(blindRight) / float64(len(items))
+	m["blind_accuracy"] = float64(blindAll) / float64(len(items))
 	if ev != nil {
 		ev.Detail("accuracy_per_question_type", perKind)
+		ev.Detail("blind_accuracy_per_question_type", blindKind)
 		ev.Detail("questions", len(items))
 	}
 	return m, nil

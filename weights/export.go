@@ -20,8 +20,8 @@ import (
 // preprocessor_config.json, model.safetensors), an average-pooled ViT in timm's layout
 // (config.json with model_args, model.safetensors). dir must not hold a model already.
 func Export(m *Model, dir string) (Layout, error) {
-	if m.Kind == KindCaption {
-		return "", fmt.Errorf("-model %s: a caption model: export writes ViTs and CLIPs (PyTorch has no layout of mmdna's captioner)", m.Dir)
+	if m.Kind == KindCaption || m.Kind == KindViLT {
+		return "", fmt.Errorf("-model %s: a %s model: export writes ViTs and CLIPs (PyTorch has no layout of mmdna's %s)", m.Dir, m.Kind, m.Kind)
 	}
 	if fileIn(dir, "model.safetensors") != "" || fileIn(dir, "config.json") != "" {
 		return "", fmt.Errorf("-out %s: already holds a model (config.json or model.safetensors); choose an empty directory", dir)

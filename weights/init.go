@@ -49,8 +49,8 @@ func (m *Model) StartFrom(image, channels, classes int) (Spec, map[string]*tenso
 		if spec.CLIP.Tower == clip.TowerConv {
 			patchVar = "/image/stage_00/dense/weights"
 		}
-	case KindCaption:
-		return spec, nil, nil, fmt.Errorf("init %s: a caption model: training starts from a ViT or a CLIP", m.Dir)
+	case KindCaption, KindViLT:
+		return spec, nil, nil, fmt.Errorf("init %s: a %s model: training starts from a ViT or a CLIP", m.Dir, m.Kind)
 	default:
 		return spec, nil, nil, fmt.Errorf("init %s: model kind %q", m.Dir, m.Kind)
 	}

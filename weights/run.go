@@ -42,8 +42,16 @@ func loadRun(dir string) (*Model, error) {
 		if err := spec.Caption.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: %w", specPath, err)
 		}
+	case KindViLT:
+		if err := spec.ViLT.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", specPath, err)
+		}
+		if len(spec.Labels) == 0 {
+			return nil, fmt.Errorf("%s: a ViLT without its answers (labels)", specPath)
+		}
 	default:
-		return nil, fmt.Errorf("%s: model kind %q: mmdna reads %q, %q and %q", specPath, spec.Kind, KindViT, KindCLIP, KindCaption)
+		return nil, fmt.Errorf("%s: model kind %q: mmdna reads %q, %q, %q and %q", specPath, spec.Kind, KindViT, KindCLIP,
+			KindCaption, KindViLT)
 	}
 	ckpts := filepath.Join(dir, "checkpoints")
 	path := filepath.Join(ckpts, "best")
@@ -91,6 +99,12 @@ func loadRun(dir string) (*Model, error) {
 		m.Tokenizer = tok
 	case KindCaption:
 		tok, err := captionTokenizer(dir, spec.Caption)
+		if err != nil {
+			return nil, err
+		}
+		m.Tokenizer = tok
+	case KindViLT:
+		tok, err := viltTokenizer(dir, spec.ViLT)
 		if err != nil {
 			return nil, err
 		}

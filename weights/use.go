@@ -22,6 +22,8 @@ func (m *Model) ImageShape() (side, channels int) {
 		return m.CLIP.ViT.Image, m.CLIP.ViT.Channels
 	case KindCaption:
 		return m.Caption.Encoder.Image, m.Caption.Encoder.Channels
+	case KindViLT:
+		return m.ViLT.Image, m.ViLT.Channels
 	}
 	return m.ViT.Image, m.ViT.Channels
 }
@@ -104,7 +106,7 @@ func (m *Model) Logits(scope *model.Scope, images *Node) (*Node, error) {
 // ViT does, a captioner does not (its encoder's tokens are trained for its decoder,
 // not to be compared).
 func (m *Model) CheckImageEmbeddings() error {
-	if m.Kind == KindCaption {
+	if m.Kind == KindCaption || m.Kind == KindViLT {
 		return fmt.Errorf("%s: the model gives no image embeddings (%s)", m.Dir, m.describe())
 	}
 	return nil
@@ -168,6 +170,9 @@ func (m *Model) describe() string {
 		c := m.Caption
 		return fmt.Sprintf("%s, captioner: a %dx%d ViT encoder, a %dx%d decoder over %d ids", m.Layout,
 			c.Encoder.Dim, c.Encoder.Depth, c.Dim, c.Depth, c.Vocab)
+	case KindViLT:
+		return fmt.Sprintf("%s, ViLT %dx%d over %d words, %d answers", m.Layout, m.ViLT.Dim, m.ViLT.Depth, m.ViLT.VocabSize,
+			len(m.Labels))
 	}
 	return fmt.Sprintf("%s, ViT %dx%d, %d classes", m.Layout, m.ViT.Dim, m.ViT.Depth, m.ViT.Classes)
 }

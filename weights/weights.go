@@ -22,6 +22,7 @@ import (
 	"github.com/mmdna/mmdna/imageproc"
 	"github.com/mmdna/mmdna/models/caption"
 	"github.com/mmdna/mmdna/models/clip"
+	"github.com/mmdna/mmdna/models/vilt"
 	"github.com/mmdna/mmdna/models/vit"
 )
 
@@ -47,6 +48,9 @@ const (
 	// KindCaption is models/caption: an image captioner; its run directory holds the
 	// word-level tokenizer (tokenizer.json) the captions were encoded with.
 	KindCaption Kind = "caption"
+	// KindViLT is models/vilt: a single-stream vision-language transformer with a VQA
+	// head whose answers are Labels; its run directory holds the word-level tokenizer.
+	KindViLT Kind = "vilt"
 )
 
 // Spec describes a model: what it takes to build its graph and name its outputs.
@@ -56,7 +60,9 @@ type Spec struct {
 	CLIP clip.Config `json:"clip,omitzero"`
 	// Caption is the captioner of a KindCaption run (models/caption).
 	Caption caption.Config `json:"caption,omitzero"`
-	Labels  []string       `json:"labels,omitempty"` // class names of a classifier head.
+	// ViLT is the model of a KindViLT run (models/vilt).
+	ViLT   vilt.Config `json:"vilt,omitzero"`
+	Labels []string    `json:"labels,omitempty"` // class names of a classifier head; a ViLT's answers.
 	// Preprocess is how the run fed its images (size and normalisation), nil when
 	// the run did not record it.
 	Preprocess *imageproc.Config `json:"preprocess,omitempty"`

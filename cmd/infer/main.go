@@ -5,6 +5,7 @@
 //	infer zeroshot -model DIR -labels 'cat,dog' [-template 'a photo of a {}.'] [-json] IMAGE...
 //	infer embed    -model DIR [-text T]... [-json] [IMAGE...]
 //	infer caption  -model RUNDIR [-beam 3] [-prompt 'a photo of'] [-json] IMAGE...
+//	infer vqa      -model RUNDIR -question 'how many shapes are there?' [-topk 3] [-json] IMAGE...
 //	infer tokenize -model DIR [-json] TEXT...
 //	infer export   -model RUNDIR -out DIR
 //	infer score    -refs refs.json -cands cands.json [-json]
@@ -50,6 +51,7 @@ var commands = map[string]command{
 	"zeroshot": {"zero-shot classification of images against labels (a CLIP)", runZeroShot},
 	"embed":    {"normalised embeddings of images and texts", runEmbed},
 	"caption":  {"captions of images (a captioner run: beam search, greedy or sampling)", runCaption},
+	"vqa":      {"answers to a question about images (a ViLT run)", runVQA},
 	"tokenize": {"token ids of texts with the model's tokenizer", runTokenize},
 	"export":   {"write a model in the layout PyTorch users read (Hugging Face or timm)", runExport},
 	"score":    {"BLEU-1..4 and CIDEr-D of candidate captions against references", runScore},

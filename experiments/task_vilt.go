@@ -1,0 +1,195 @@
+package experiments
+
+// The task of vilt-shapes: one ViLT (models/vilt) pre-trained with image-text matching
+// and masked language modelling on the shapes captions, then fine-tuned on the shapes
+// questions, in one run and one graph (pairs.ViLTSource switches the batches at
+// pretrain_steps; the losses of the absent tasks are zero).
+
+import (
+	"fmt"
+	"path/filepath"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmdna/mmdna/datasets/pairs"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
+	"github.com/mmdna/mmdna/datasets/text"
+	"github.com/mmdna/mmdna/models/vilt"
+	"github.com/mmdna/mmdna/train"
+	"github.com/mmdna/mmdna/weights"
+)
+
+// viltFamily: ViLT's size and its pre-training.
+func viltFamily() Family {
+	return Family{Name: "vilt", Params: []Param{
+		{"patch", 8, "image patch side in pixels"},
+		{"stem", "32,64", "convolutional stem stage widths before the patch embedding, comma-separated; empty: ViLT's linear patch embedding"},
+		{"dim", 128, "token width"},
+		{"depth", 4, "transformer blocks"},
+		{"heads", 4, "attention heads"},
+		{"mlp_dim", 512, "MLP width"},
+		{"dropout", 0.0, "dropout on the embeddings, after attention and in the MLPs"},
+		{"pretrain_steps", 1000, "steps of image-text matching + masked language modelling on the captions before the VQA fine-tuning (0: none)"},
+		{"mask_prob", 0.15, "pre-training: probability that a caption word is masked (BERT's 80/10/10 corruption)"},
+		{"mlm_weight", 1.0, "pre-training: weight of the MLM loss beside the ITM loss"},
+		{"eval_size", 500, "images of the eval split whose questions are scored during training (0: all)"},
+	}}
+}
+
+// viltConfig reads the model's size from the parameters.
+func viltConfig(p *Params, image int, tok text.Encoder) (vilt.Config, error) {
+	stem, err := intList(p.String("stem"))
+	if err != nil {
+		return vilt.Config{}, fmt.Errorf("parameter stem: %w", err)
+	}
+	cfg := vilt.Config{Image: image, Channels: 3, Patch: p.Int("patch"), Stem: stem, VocabSize: tok.VocabSize(),
+		MaxLen: tok.MaxLen(), Dim: p.Int("dim"), Depth: p.Int("depth"), Heads: p.Int("heads"), MLPDim: p.Int("mlp_dim"),
+		Dropout: p.Float("dropout")}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("parameters image_size/patch/stem/dim/depth/heads/mlp_dim/dropout: %w", err)
+	}
+	return cfg, nil
+}
+
+// viltTexts are the texts the tokenizer is fitted on: every training caption and question.
+func viltTexts(split *shapeworld.Split) []string {
+	var texts []string
+	for _, sc := range split.Scenes {
+		texts = append(texts, sc.Captions...)
+		for _, qa := range sc.QA {
+			texts = append(texts, qa.Question)
+		}
+	}
+	return texts
+}
+
+func buildViLTShapes(env *Env) (*train.Task, error) {
+	p := env.P
+	if _, err := intList(p.String("stem")); err != nil {
+		return nil, fmt.Errorf("parameter stem: %w", err)
+	}
+	if p.Int("pretrain_steps") < 0 || p.Float("mask_prob") <= 0 || p.Float("mask_prob") >= 1 {
+		return nil, fmt.Errorf("parameters pretrain_steps=%d, mask_prob=%g: want pretrain_steps >= 0 and mask_prob in (0, 1)",
+			p.Int("pretrain_steps"), p.Float("mask_prob"))
+	}
+	w, err := generateShapes(env)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := text.Fit(viltTexts(w.Train), text.Config{MinFreq: 1, MaxLen: p.Int("max_len")})
+	if err != nil {
+		return nil, fmt.Errorf("parameter max_len: %w", err)
+	}
+	if err := tok.Save(filepath.Join(env.Dir, pairs.TokenizerFile)); err != nil {
+		return nil, err
+	}
+	cfg, err := viltConfig(p, w.Config.Size, tok)
+	if err != nil {
+		return nil, err
+	}
+	spec := weights.Spec{Kind: weights.KindViLT, ViLT: cfg, Labels: shapeworld.Answers,
+		Preprocess: runPreprocess(w.Config.Size, shapeworld.Mean[:], shapeworld.Std[:])}
+	if err := weights.WriteSpec(env.Dir, spec); err != nil {
+		return nil, fmt.Errorf("-out %s: %w", env.Dir, err)
+	}
+	pretrain := p.Int("pretrain_steps")
+	if pretrain >= p.Int("steps") {
+		return nil, fmt.Errorf("parameter pretrain_steps=%d: must be below steps=%d, which leaves no VQA fine-tuning", pretrain, p.Int("steps"))
+	}
+	src := pairs.NewViLTSource(w.Train, tok, p.Int("batch_size"), uint64(p.Int("seed")), pretrain, p.Float("mask_prob"))
+	if src.StepsPerEpoch() < 1 {
+		return nil, fmt.Errorf("parameter batch_size=%d: more than the %d training images", src.BatchSize(), w.Train.Images.N)
+	}
+	env.Log("ViLT: %d words, %d answers; %d text + %d image tokens of width %d, depth %d; %d pre-training steps (ITM + MLM), then VQA",
+		tok.VocabSize(), len(shapeworld.Answers), tok.MaxLen(), cfg.ImageTokens(), cfg.Dim, cfg.Depth, pretrain)
+	answers := len(shapeworld.Answers)
+	answer := func(scope *model.Scope, images, ids, mask *Node) *Node {
+		return vilt.VQALogits(scope, cfg, vilt.Encode(scope, cfg, images, ids, mask).Pooled, answers)
+	}
+	mlmWeight := p.Float("mlm_weight")
+	blind := pairs.FitBlind(w.Train)
+	itmCheck := pairs.NewViLTSource(w.Val, tok, min(128, w.Val.Images.N), uint64(p.Int("seed"))+1, 1<<30, p.Float("mask_prob"))
+	return &train.Task{
+		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
+			out := vilt.Encode(scope, cfg, in[0], in[1], in[2])
+			return []*Node{vilt.ITMLogits(scope, out.Pooled), vilt.MLMLogits(scope, cfg, out.Text),
+				vilt.VQALogits(scope, cfg, out.Pooled, answers)}
+		},
+		Loss: func(labels, preds []*Node) *Node {
+			l := Add(vilt.MaskedCrossEntropy(preds[0], labels[0]), vilt.MaskedCrossEntropy(preds[2], labels[2]))
+			return Add(l, MulScalar(vilt.MaskedCrossEntropy(preds[1], labels[1]), mlmWeight))
+		},
+		Data: src,
+		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
+			split, n := w.Val, p.Int("eval_size")
+			if ev.Split == "test" {
+				split, n = w.Test, 0
+			}
+			items := pairs.VQAItems(split, n)
+			logits, err := vqaEval(ev, answer, split, tok, items)
+			if err != nil {
+				return nil, err
+			}
+			ev.Result = &vqaResult{split: split, items: items, logits: logits}
+			m, err := vqaMetrics(ev, logits, items, split, blind)
+			if err != nil {
+				return nil, err
+			}
+			if err := viltPretrainMetrics(ev, cfg, itmCheck, m); err != nil {
+				return nil, err
+			}
+			return m, nil
+		},
+		Report: vqaReport,
+	}, nil
+}
+
+// viltPretrainMetrics adds the pre-training heads' accuracies on four fixed batches of
+// validation captions: itm_accuracy (half matching, half not) and mlm_accuracy (the
+// masked words of the matching captions recovered).
+func viltPretrainMetrics(ev *train.Evaluation, cfg vilt.Config, src *pairs.ViLTSource, m train.Metrics) error {
+	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) []*Node {
+		out := vilt.Encode(scope, cfg, images, ids, mask)
+		return []*Node{ArgMax(vilt.ITMLogits(scope, out.Pooled), -1), ArgMax(vilt.MLMLogits(scope, cfg, out.Text), -1)}
+	})
+	if err != nil {
+		return err
+	}
+	var itmRight, itmN, mlmRight, mlmN int
+	for step := range 4 {
+		in, labels, err := src.Batch(step)
+		if err != nil {
+			return err
+		}
+		outs, err := exec.Exec(in[0], in[1], in[2])
+		if err != nil {
+			return err
+		}
+		itmPred, mlmPred := flatInts(outs[0]), flatInts(outs[1])
+		itm, mlm := tensors.MustCopyFlatData[int32](labels[0]), tensors.MustCopyFlatData[int32](labels[1])
+		for i, l := range itm {
+			itmN++
+			if itmPred[i] == l {
+				itmRight++
+			}
+		}
+		for i, l := range mlm {
+			if l >= 0 {
+				mlmN++
+				if mlmPred[i] == l {
+					mlmRight++
+				}
+			}
+		}
+	}
+	m["itm_accuracy"] = float64(itmRight) / float64(max(itmN, 1))
+	m["mlm_accuracy"] = float64(mlmRight) / float64(max(mlmN, 1))
+	return nil
+}
+
+// flatInts reads an ArgMax output (int32) and frees it.
+func flatInts(t *tensors.Tensor) []int32 {
+	defer t.FinalizeAll()
+	return tensors.MustCopyFlatData[int32](t)
+}

@@ -1,0 +1,46 @@
+package experiments
+
+// vilt-shapes: visual question answering on the shapes world with ViLT (Kim et al.,
+// 2021), the single-stream transformer of the chapter's VQA example: the question's
+// words and the image's patches in one sequence, each with its positions and a
+// modality-type embedding. One run pre-trains on the captions (image-text matching
+// and masked language modelling, ViLT's objectives) and then fine-tunes on the
+// questions; the answer is a class of shapeworld.Answers, scored per question type
+// against the blind (question-only) baseline on the same test questions as
+// perceiver-shapes.
+//
+//	go run ./cmd/train -exp vilt-shapes
+//	go run ./cmd/train -exp vilt-shapes -set pretrain_steps=0 -out runs/vilt-shapes-nopretrain
+//	go run ./cmd/infer vqa -model runs/vilt-shapes -question 'how many shapes are there' IMAGE.png
+//
+// Measured: see docs/results/vqa.md.
+
+func init() {
+	Register(&Experiment{
+		Name:        "vilt-shapes",
+		Description: "ViLT VQA on the shapes world: ITM + MLM pre-training on captions, then fine-tuning on questions",
+		Wall:        "30 min",
+		Families:    []Family{shapesFamily(), viltFamily()},
+		Params: []Param{
+			{"max_len", 16, "text length in tokens with [BOS] and [EOS]: questions take up to 14; longer captions are cut at the end"},
+		},
+		Defaults: map[string]any{
+			// data: the shapes world's 20000/2000/2000 scenes of 32x32, their captions
+			// (pre-training) and questions (fine-tuning).
+			// model: width 128, depth 4, MLP 256, a 32-64 convolutional stem and 8x8
+			// patches (16 image tokens and the image class token) beside 16 text tokens.
+			"mlp_dim": 256,
+			// schedule: 1000 steps of ITM + MLM, then VQA, 4000 steps of 128 in all,
+			// AdamW lr 1e-3, warmup 200 + cosine, weight decay 0.05.
+			"steps": 4000, "batch_size": 128, "lr": 1e-3, "warmup": 200, "weight_decay": 0.05,
+			"eval_every": 500, "ckpt_every": 500,
+		},
+		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,
+			"pretrain_steps": 20, "shapes_train": 1024, "shapes_val": 128, "shapes_test": 128, "eval_size": 128,
+			"batch_size": 32, "dim": 32, "depth": 1, "heads": 2, "mlp_dim": 64, "stem": "8,16"},
+		// metrics: accuracy, accuracy_<question type>, blind_accuracy(_<question type>),
+		// accuracy_held_out, itm_accuracy, mlm_accuracy, loss.
+		BestMetric: "accuracy",
+		Build:      buildViLTShapes,
+	})
+}
