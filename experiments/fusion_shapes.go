@@ -24,16 +24,19 @@ import "github.com/mmdna/mmdna/models/fusion"
 func init() {
 	Register(&Experiment{
 		Name:        "fusion-shapes",
-		Description: "early / late / hybrid fusion (-set fusion=...) on shapes caption-image matching with hard negatives",
+		Description: "early / late / hybrid / gated / bilinear fusion (-set fusion=...) on shapes caption-image matching with hard negatives",
 		Wall:        "3-4 min per strategy",
 		Families:    []Family{pairsFamily()},
 		Params: []Param{
-			{"fusion", string(fusion.Hybrid), "where the modalities meet: early (concatenation + classifier), " +
-				"late (per-modality predictions combined), hybrid (cross-attention, then an MLP)"},
-			{"hidden", 128, "MLP width after the fusion point (early, hybrid); early with 0 is the chapter's linear classifier"},
+			{"fusion", string(fusion.Hybrid), "where and how the modalities meet: early (concatenation + classifier), " +
+				"late (per-modality predictions combined), hybrid (cross-attention, then an MLP), " +
+				"gated (gated multimodal unit, then the classifier), bilinear (MLB low-rank bilinear pooling, then the classifier)"},
+			{"hidden", 128, "MLP width after the fusion point (early, hybrid, gated, bilinear); 0 is the chapter's linear classifier"},
 			{"concepts", 64, "late fusion: concept scores predicted by each tower"},
 			{"cross_depth", 1, "hybrid fusion: cross-attention blocks (text queries, image keys and values)"},
 			{"cross_heads", 4, "hybrid fusion: cross-attention heads"},
+			{"gate_dim", 128, "gated fusion: width of the gated unit (h_v, h_t, gates)"},
+			{"rank", 128, "bilinear fusion: rank of the low-rank bilinear pooling (width of tanh(Uv) ⊙ tanh(Vt))"},
 			{"patch", 8, "ViT patch side"},
 			{"img_dim", 64, "ViT width"},
 			{"img_depth", 3, "ViT blocks"},
@@ -51,7 +54,7 @@ func init() {
 		},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "batch_size": 32,
 			"shapes_train": 1024, "shapes_val": 128, "shapes_test": 128, "img_dim": 32, "txt_dim": 32, "img_depth": 1,
-			"txt_depth": 1, "hidden": 32, "concepts": 16},
+			"txt_depth": 1, "hidden": 32, "concepts": 16, "gate_dim": 32, "rank": 32},
 		// metrics: accuracy, accuracy_{positive,other_caption,swapped_word}, loss (binary
 		// cross-entropy).
 		BestMetric: "accuracy",
