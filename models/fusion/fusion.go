@@ -26,9 +26,6 @@ package fusion
 
 import (
 	"fmt"
-	"math"
-
-	"github.com/gomlx/compute/shapes"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/layers/activation"
@@ -172,18 +169,6 @@ func Build(scope *model.Scope, cfg Config, images, ids, mask *Node) *Output {
 		out.Logits = classify(scope.In("classifier"), out.Joint, cfg.Hidden, cfg.Outputs)
 	}
 	return out
-}
-
-// conceptScope is scope name with weights drawn at stddev width^-0.5 (biases zero).
-func conceptScope(scope *model.Scope, name string, x *Node) *model.Scope {
-	s := scope.In("%s", name)
-	w := nn.TruncatedNormalInit(s, 1/math.Sqrt(float64(x.Shape().Dim(-1))))
-	return s.WithInitializer(func(g *Graph, shape shapes.Shape) *Node {
-		if shape.Rank() <= 1 {
-			return Zeros(g, shape)
-		}
-		return w(g, shape)
-	})
 }
 
 // classify is a linear classifier (hidden = 0) or a one-hidden-layer MLP with GELU and a
