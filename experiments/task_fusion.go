@@ -42,15 +42,15 @@ func buildFusionShapes(env *Env) (*train.Task, error) {
 		Text: nn.TextEncoderConfig{VocabSize: d.Tok.VocabSize(), MaxLen: d.Tok.MaxLen(), Dim: p.Int("txt_dim"),
 			Depth: p.Int("txt_depth"), Heads: heads(p.Int("txt_dim")), MLPDim: 2 * p.Int("txt_dim")},
 		Hidden: p.Int("hidden"), Concepts: p.Int("concepts"), CrossDepth: p.Int("cross_depth"),
-		CrossHeads: p.Int("cross_heads"), Outputs: 1}
+		CrossHeads: p.Int("cross_heads"), GateDim: p.Int("gate_dim"), Rank: p.Int("rank"), Outputs: 1}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("fusion parameters: %w", err)
 	}
 	if cfg.Image.Dim != cfg.Text.Dim && cfg.Kind == fusion.Hybrid {
 		return nil, fmt.Errorf("parameters img_dim=%d, txt_dim=%d: hybrid fusion needs them equal", cfg.Image.Dim, cfg.Text.Dim)
 	}
-	env.Log("fusion %s: ViT dim %d depth %d patch %d, text dim %d depth %d, hidden %d", cfg.Kind, cfg.Image.Dim,
-		cfg.Image.Depth, cfg.Image.Patch, cfg.Text.Dim, cfg.Text.Depth, cfg.Hidden)
+	env.Log("fusion %s: ViT dim %d depth %d patch %d, text dim %d depth %d, hidden %d (gated: gate_dim %d; bilinear: rank %d)",
+		cfg.Kind, cfg.Image.Dim, cfg.Image.Depth, cfg.Image.Patch, cfg.Text.Dim, cfg.Text.Depth, cfg.Hidden, cfg.GateDim, cfg.Rank)
 	evalSets := map[string][]pairs.MatchExample{}
 	for _, name := range []string{"eval", "test"} {
 		sp := d.Split(name)

@@ -1,6 +1,7 @@
 // Package fusion holds the fusion baselines of section 10.3 of the chapter for tasks
 // that need both modalities (does this caption match this image?): the same two towers,
-// a ViT for images and nn.TextEncoder for text, meeting at three different places.
+// a ViT for images and nn.TextEncoder for text, meeting at different places and in
+// different ways.
 //
 //   - Early fusion / joint representation (10.3.1, the chapter's ViT+BERT example): the
 //     pooled features of both towers are concatenated into one joint vector and a
@@ -11,6 +12,13 @@
 //   - Hybrid fusion: the text tokens attend to the image tokens (cross-modal attention,
 //     the chapter's example of fusion at an intermediate stage), and the attended text
 //     is combined with both towers' pooled features by an MLP at the end.
+//   - Gated fusion (gated.go): a gated multimodal unit (GMU, Arevalo et al. 2017) mixes
+//     the two pooled features unit by unit, with gates computed from both.
+//   - Bilinear pooling (gated.go): low-rank bilinear pooling as in MLB (Kim et al. 2017),
+//     the Hadamard product of the two pooled features projected to a common rank.
+//
+// Early, gated and bilinear fusion meet at the same place (the pooled features) and
+// differ only in how: a concatenation, a gated sum, a product.
 //
 // Build returns the named intermediates (tower tokens, pooled features, the joint
 // representation, the logits and, for hybrid, the cross-attention maps).
@@ -18,9 +26,6 @@ package fusion
 
 import (
 	"fmt"
-	"math"
-
-	"github.com/gomlx/compute/shapes"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/ml/layers/activation"
@@ -35,22 +40,30 @@ type Kind string
 
 // The fusion strategies.
 const (
-	Early  Kind = "early"
-	Late   Kind = "late"
-	Hybrid Kind = "hybrid"
+	Early    Kind = "early"
+	Late     Kind = "late"
+	Hybrid   Kind = "hybrid"
+	Gated    Kind = "gated"
+	Bilinear Kind = "bilinear"
 )
 
-// Kinds lists the strategies in the order of the chapter.
-var Kinds = []Kind{Early, Late, Hybrid}
+// Kinds lists the strategies: the chapter's three in its order, then the two that
+// replace the concatenation of early fusion by a gated sum and by a product.
+var Kinds = []Kind{Early, Late, Hybrid, Gated, Bilinear}
 
 // Config describes a fusion model.
 type Config struct {
 	Kind  Kind
 	Image vit.Config           // image tower; Classes must be 0.
 	Text  nn.TextEncoderConfig // text tower, read by mean pooling (its Pooling is ignored).
-	// Hidden is the width of the MLP after the fusion point (early and hybrid); 0 gives
-	// early fusion the chapter's linear classifier (hybrid needs Hidden > 0).
+	// Hidden is the width of the MLP after the fusion point (early, hybrid, gated,
+	// bilinear); 0 gives the chapter's linear classifier (hybrid needs Hidden > 0).
 	Hidden int
+	// GateDim is the width of the gated multimodal unit (gated): of h_v, h_t, z and h.
+	GateDim int
+	// Rank is the rank R of low-rank bilinear pooling (bilinear): the width of the
+	// Hadamard product.
+	Rank int
 	// Concepts is the number of per-modality predictions of late fusion.
 	Concepts int
 	// CrossDepth is the number of cross-attention blocks of hybrid fusion; CrossHeads
@@ -92,8 +105,16 @@ func (c Config) Validate() error {
 		if c.Text.Dim%c.CrossHeads != 0 {
 			return fmt.Errorf("fusion: text width %d is not divisible by %d cross-attention heads", c.Text.Dim, c.CrossHeads)
 		}
+	case Gated:
+		if c.GateDim <= 0 {
+			return fmt.Errorf("fusion: gated fusion needs gate_dim > 0, got %d", c.GateDim)
+		}
+	case Bilinear:
+		if c.Rank <= 0 {
+			return fmt.Errorf("fusion: bilinear fusion needs rank > 0, got %d", c.Rank)
+		}
 	default:
-		return fmt.Errorf("fusion: kind %q: want early, late or hybrid", c.Kind)
+		return fmt.Errorf("fusion: kind %q: want early, late, hybrid, gated or bilinear", c.Kind)
 	}
 	return nil
 }
@@ -113,7 +134,8 @@ type Output struct {
 // images: [batch, H, W, C] float32; ids, mask: [batch, len] int32 (mask 1 on real
 // tokens). Variables: "image/...", "text/...", and per strategy "classifier"
 // (early), "image_concepts", "text_concepts", "combine" (late), "cross_NN" (each an
-// nn.CrossAttentionBlock), "classifier" (hybrid).
+// nn.CrossAttentionBlock), "classifier" (hybrid), "gmu/{image,text,gate}", "classifier"
+// (gated), "mlb/{image,text}", "classifier" (bilinear).
 func Build(scope *model.Scope, cfg Config, images, ids, mask *Node) *Output {
 	if err := cfg.Validate(); err != nil {
 		exceptions.Panicf("%v", err)
@@ -139,20 +161,14 @@ func Build(scope *model.Scope, cfg Config, images, ids, mask *Node) *Output {
 		pooled := nn.MaskedMean(attended, mask, 1) // [batch, text_dim]
 		out.Joint = Concatenate([]*Node{pooled, out.ImageFeatures, out.TextFeatures}, -1)
 		out.Logits = classify(scope.In("classifier"), out.Joint, cfg.Hidden, cfg.Outputs)
+	case Gated:
+		out.Joint = gatedUnit(scope.In("gmu"), out.ImageFeatures, out.TextFeatures, cfg.GateDim) // [batch, GateDim]
+		out.Logits = classify(scope.In("classifier"), out.Joint, cfg.Hidden, cfg.Outputs)
+	case Bilinear:
+		out.Joint = lowRankBilinear(scope.In("mlb"), out.ImageFeatures, out.TextFeatures, cfg.Rank) // [batch, Rank]
+		out.Logits = classify(scope.In("classifier"), out.Joint, cfg.Hidden, cfg.Outputs)
 	}
 	return out
-}
-
-// conceptScope is scope name with weights drawn at stddev width^-0.5 (biases zero).
-func conceptScope(scope *model.Scope, name string, x *Node) *model.Scope {
-	s := scope.In("%s", name)
-	w := nn.TruncatedNormalInit(s, 1/math.Sqrt(float64(x.Shape().Dim(-1))))
-	return s.WithInitializer(func(g *Graph, shape shapes.Shape) *Node {
-		if shape.Rank() <= 1 {
-			return Zeros(g, shape)
-		}
-		return w(g, shape)
-	})
 }
 
 // classify is a linear classifier (hidden = 0) or a one-hidden-layer MLP with GELU and a

@@ -24,7 +24,8 @@ func tiny(kind Kind, hidden int) Config {
 	return Config{Kind: kind,
 		Image:  vit.Config{Image: 8, Channels: 3, Patch: 4, Dim: 16, Depth: 1, Heads: 2, MLPDim: 32, Pool: vit.PoolGAP},
 		Text:   nn.TextEncoderConfig{VocabSize: 10, MaxLen: 4, Dim: 16, Depth: 1, Heads: 2, MLPDim: 32},
-		Hidden: hidden, Concepts: 8, CrossDepth: 1, CrossHeads: 2, Outputs: 1, ReturnAttention: true}
+		Hidden: hidden, Concepts: 8, CrossDepth: 1, CrossHeads: 2, GateDim: 12, Rank: 20, Outputs: 1,
+		ReturnAttention: true}
 }
 
 // xorBatch is a matching task no additive score can solve: images are bright (+1) or
@@ -64,7 +65,8 @@ func TestShapes(t *testing.T) {
 		kind   Kind
 		hidden int
 		joint  int
-	}{{Early, 0, 32}, {Early, 24, 32}, {Late, 0, 24}, {Hybrid, 24, 48}} {
+	}{{Early, 0, 32}, {Early, 24, 32}, {Late, 0, 24}, {Hybrid, 24, 48}, {Gated, 0, 12}, {Gated, 24, 12},
+		{Bilinear, 0, 20}, {Bilinear, 24, 20}} {
 		cfg := tiny(tc.kind, tc.hidden)
 		exec := model.MustNewExec(backend, model.NewStore(), func(scope *model.Scope, in []*Node) []*Node {
 			o := Build(scope, cfg, in[0], in[1], in[2])
@@ -122,12 +124,14 @@ func TestLateJointValues(t *testing.T) {
 // fusion with the chapter's linear classifier scores image and text additively, so
 // its mean loss can never go below ln 2 (by convexity of the log-loss, the two positive
 // and two negative combinations have equal summed scores); the MLP, late fusion's
-// product rule and hybrid cross-attention learn it.
+// product rule and hybrid cross-attention learn it, and so do gated and bilinear fusion
+// with the same linear classifier (Hidden = 0): their joint vectors hold products of an
+// image function and a text function, which a linear read-out can weigh.
 func TestTrainingXOR(t *testing.T) {
 	for _, tc := range []struct {
 		kind   Kind
 		hidden int
-	}{{Early, 0}, {Early, 32}, {Late, 0}, {Hybrid, 32}} {
+	}{{Early, 0}, {Early, 32}, {Late, 0}, {Hybrid, 32}, {Gated, 0}, {Gated, 32}, {Bilinear, 0}, {Bilinear, 32}} {
 		cfg := tiny(tc.kind, tc.hidden)
 		cfg.ReturnAttention = false
 		store := model.NewStore()
@@ -156,21 +160,35 @@ func TestTrainingXOR(t *testing.T) {
 	}
 }
 
+// TestConfigErrors: every bad configuration gives a one-line error that names what is
+// wrong; each strategy's own parameter is checked only for that strategy.
 func TestConfigErrors(t *testing.T) {
-	for name, mutate := range map[string]func(c *Config){
-		"kind":        func(c *Config) { c.Kind = "middle" },
-		"head":        func(c *Config) { c.Image.Classes = 2 },
-		"outputs":     func(c *Config) { c.Outputs = 0 },
-		"concepts":    func(c *Config) { c.Kind, c.Concepts = Late, 0 },
-		"cross depth": func(c *Config) { c.Kind, c.CrossDepth = Hybrid, 0 },
-		"cross heads": func(c *Config) { c.Kind, c.CrossHeads = Hybrid, 3 },
-		"hidden":      func(c *Config) { c.Kind, c.Hidden = Hybrid, 0 },
-		"text":        func(c *Config) { c.Text.VocabSize = 0 },
+	for _, tc := range []struct {
+		want   string // in the error
+		mutate func(c *Config)
+	}{
+		{"middle", func(c *Config) { c.Kind = "middle" }},
+		{"head", func(c *Config) { c.Image.Classes = 2 }},
+		{"outputs", func(c *Config) { c.Outputs = 0 }},
+		{"concepts", func(c *Config) { c.Kind, c.Concepts = Late, 0 }},
+		{"cross_depth", func(c *Config) { c.Kind, c.CrossDepth = Hybrid, 0 }},
+		{"heads", func(c *Config) { c.Kind, c.CrossHeads = Hybrid, 3 }},
+		{"hidden", func(c *Config) { c.Kind, c.Hidden = Hybrid, 0 }},
+		{"text tower", func(c *Config) { c.Text.VocabSize = 0 }},
+		{"gate_dim", func(c *Config) { c.Kind, c.GateDim = Gated, 0 }},
+		{"rank", func(c *Config) { c.Kind, c.Rank = Bilinear, -1 }},
 	} {
 		c := tiny(Early, 16)
-		mutate(&c)
-		if err := c.Validate(); err == nil || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: Validate() = %v, want a one-line error", name, err)
+		tc.mutate(&c)
+		if err := c.Validate(); err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Validate() = %v, want a one-line error about %s", tc.want, err, tc.want)
+		}
+	}
+	for _, kind := range Kinds { // another strategy's parameter is not this one's business
+		c := tiny(kind, 16)
+		c.GateDim, c.Rank = 0, 0
+		if err := c.Validate(); (err == nil) != (kind != Gated && kind != Bilinear) {
+			t.Errorf("%s with gate_dim = rank = 0: Validate() = %v", kind, err)
 		}
 	}
 }
