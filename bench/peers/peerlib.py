@@ -9,7 +9,7 @@ prints one JSON object on the last line of stdout:
 
   peer, torch, device ("cpu"/"cuda"), device_name, precision ("fp32"/"tf32"),
   threads, batch, params, compile_s (the first step), step_s_median, step_s_mean,
-  img_per_s, peak_mem_mb, mem_what, and matmul_tflops with --peak-n N (CPU).
+  img_per_s, peak_mem_mb, mem_what (peak_rss_mb), and matmul_tflops with --peak-n N (CPU).
 
 The peers of the real experiments (clip_shapes.py, mae_fmnist.py, ...) add the
 recipe's schedule and weight-decay groups (`recipe_args`) and hand `main` three
@@ -162,11 +162,26 @@ def run_bench(args, model, loss_fn, device, precision):
         res["mem_what"] = "torch.cuda.max_memory_reserved (caching allocator)"
     else:
         res["device_name"] = cpu_name()
-        res["peak_mem_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        res["mem_what"] = "process max RSS"
+        res["peak_mem_mb"], res["mem_what"] = peak_rss_mb()
+        res["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if args.peak_n > 0:
             res["matmul_tflops"] = matmul_tflops(args.peak_n, device)
     print(json.dumps(res), flush=True)
+
+
+def peak_rss_mb():
+    """The process's peak resident memory in MiB and what it is: VmHWM, the high-water
+    mark of this process's own memory since its exec. ru_maxrss (the fallback, also
+    reported as ru_maxrss_mb) keeps across exec the peak of the process that started
+    it: a peer run by cmd/bench would report the Go process's peak."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024, "process peak RSS (VmHWM)"
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "process max RSS (ru_maxrss)"
 
 
 def cpu_name():

@@ -24,7 +24,6 @@ parameters), batch 32, constant learning rate, no gradient clipping, cls token;
 Prints one JSON object on the last line of stdout (see peerlib.py). Its JAX twin is
 vit_fmnist_jax.py.
 """
-import argparse
 import gzip
 import json
 import math

@@ -86,7 +86,7 @@ func (s *session) runAll(cases []benchCase, batches string) ([]Row, error) {
 			}
 			var group []Row
 			if s.peers {
-				peerRows, err := s.runPeers(exp, sets, batch)
+				peerRows, err := s.runPeers(exp, c.label, sets, batch)
 				if err != nil {
 					return nil, err
 				}
@@ -117,7 +117,7 @@ func (s *session) runAll(cases []benchCase, batches string) ([]Row, error) {
 // and skipped (the table keeps the others); a python that cannot be probed skips the
 // peers, unless -python named it; a device or framework the flags ask for and the
 // python lacks is an error.
-func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int) ([]Row, error) {
+func (s *session) runPeers(exp *experiments.Experiment, label string, sets []string, batch int) ([]Row, error) {
 	peer := experiments.PeerOf(exp)
 	if peer == nil {
 		return nil, nil
@@ -128,7 +128,7 @@ func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int
 	}
 	base := peer(p)
 	if base == nil {
-		fmt.Fprintf(os.Stderr, "bench: %s: no peer for these parameters\n", exp.Name)
+		fmt.Fprintf(os.Stderr, "bench: %s: no peer for these parameters\n", label)
 		return nil, nil
 	}
 	if s.pyInfo == nil {
@@ -151,13 +151,13 @@ func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int
 	for _, pr := range runs {
 		row, err := runPeer(exp, batch, pr, s.peer, s.steps, s.warmup)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "bench: peer %s of %s: %v\n", pr.framework+"/"+pr.device, exp.Name, err)
+			fmt.Fprintf(os.Stderr, "bench: peer %s of %s: %v\n", pr.framework+"/"+pr.device, label, err)
 			continue
 		}
 		if pr.device != "cpu" {
 			row.Peak = gpuTablePeak(row.Precision)
 		}
-		fmt.Fprintf(os.Stderr, "bench: %s batch %d on %s: %.1f ms/step\n", exp.Name, batch, row.Runner, row.StepMS)
+		fmt.Fprintf(os.Stderr, "bench: %s batch %d on %s: %.1f ms/step\n", label, batch, row.Runner, row.StepMS)
 		rows = append(rows, row)
 	}
 	return rows, nil
