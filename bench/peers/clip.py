@@ -24,20 +24,57 @@ from vit_fmnist import Block, ViT
 
 
 class TextEncoder(nn.Module):
-    def __init__(self, vocab, length, dim, depth, heads):
+    """mmdna's nn.TextEncoder: mlp defaults to 4x the width; pool "eos" reads the last real
+    token, "mean" averages the real tokens, "first" reads the first."""
+
+    def __init__(self, vocab, length, dim, depth, heads, mlp=0, pool="eos"):
         super().__init__()
+        self.pool = pool
         self.tok = nn.Embedding(vocab, dim)
         self.pos = nn.Parameter(torch.zeros(1, length, dim))
-        self.blocks = nn.ModuleList([Block(dim, heads, 4 * dim) for _ in range(depth)])
+        self.blocks = nn.ModuleList([Block(dim, heads, mlp or 4 * dim) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         nn.init.trunc_normal_(self.tok.weight, std=0.02)
         nn.init.trunc_normal_(self.pos, std=0.02)
 
-    def forward(self, ids):  # ids: [B, L] -> [B, dim] at the last ([EOS]) token.
+    def tokens(self, ids, mask=None):  # ids, mask: [B, L] (mask 1 on real tokens) -> [B, L, dim]
         x = self.tok(ids) + self.pos[:, :ids.shape[1]]
+        pad = None if mask is None else mask == 0
         for blk in self.blocks:
-            x = blk(x)
-        return self.norm(x)[:, -1]
+            x = blk(x, pad)
+        return self.norm(x)
+
+    def forward(self, ids, mask=None):  # -> [B, dim]
+        x = self.tokens(ids, mask)
+        if mask is None:
+            mask = torch.ones_like(ids)
+        if self.pool == "mean":
+            return masked_mean(x, mask)
+        if self.pool == "first":
+            return x[:, 0]
+        last = mask.sum(dim=1) - 1  # [EOS]: the last real token.
+        return x[torch.arange(x.shape[0], device=x.device), last]
+
+
+def masked_mean(x, mask):
+    """x: [B, L, D], mask: [B, L] (1 on real tokens) -> [B, D]."""
+    m = mask.to(x.dtype).unsqueeze(-1)
+    return (x * m).sum(dim=1) / m.sum(dim=1).clamp(min=1)
+
+
+def clip_loss(img, txt, scale):
+    """Symmetric cross-entropy of scale * img @ txt.T (rows L2-normalised)."""
+    logits = scale * img @ txt.t()
+    target = torch.arange(img.shape[0], device=img.device)
+    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)) / 2
+
+
+def random_captions(batch, length, vocab, generator):
+    """Random token ids and a mask of real tokens: lengths from length/2 to length."""
+    ids = torch.randint(0, vocab, (batch, length), generator=generator)
+    lengths = torch.randint(length // 2, length + 1, (batch, 1), generator=generator)
+    mask = (torch.arange(length).unsqueeze(0) < lengths).long()
+    return ids * mask, mask
 
 
 class CLIP(nn.Module):
@@ -53,9 +90,7 @@ class CLIP(nn.Module):
     def loss(self, images, ids):
         img = F.normalize(self.image_proj(self.image(images)), dim=-1)
         txt = F.normalize(self.text_proj(self.text(ids)), dim=-1)
-        logits = self.log_scale.exp().clamp(max=100) * img @ txt.t()
-        target = torch.arange(images.shape[0], device=images.device)
-        return (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)) / 2
+        return clip_loss(img, txt, self.log_scale.exp().clamp(max=100))
 
 
 def main():

@@ -22,13 +22,15 @@ from vit_fmnist import Block, ViT
 
 
 class MAE(nn.Module):
-    def __init__(self, a):
+    def __init__(self, a, pool="cls"):
+        """pool "cls": a cls token goes through the encoder and the decoder (the paper);
+        "gap": none (mmdna's mae-fmnist, whose probe averages the tokens)."""
         super().__init__()
         self.a = a
         self.patches = (a.image_size // a.patch) ** 2
         self.keep = int(self.patches * (1 - a.mask_ratio))
         self.encoder = ViT(image=a.image_size, patch=a.patch, channels=a.channels, dim=a.dim, depth=a.depth,
-                           heads=a.heads, mlp=a.mlp, classes=0, pool="cls")
+                           heads=a.heads, mlp=a.mlp, classes=0, pool=pool)
         self.dec_embed = nn.Linear(a.dim, a.decoder_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, a.decoder_dim))
         grid = a.image_size // a.patch
@@ -46,15 +48,16 @@ class MAE(nn.Module):
         ids_shuffle = noise.argsort(dim=1)
         ids_restore = ids_shuffle.argsort(dim=1)
         kept = torch.gather(tokens, 1, ids_shuffle[:, :k, None].expand(-1, -1, tokens.shape[-1]))
-        latent = self.encoder.encode(kept)  # [B, 1+K, dim]
+        latent = self.encoder.encode(kept)  # [B, (1+)K, dim]
         y = self.dec_embed(latent)
-        cls, rest = y[:, :1], y[:, 1:]
+        skip = 1 if self.encoder.cls is not None else 0
+        cls, rest = y[:, :skip], y[:, skip:]
         full = torch.cat([rest, self.mask_token.expand(b, n - k, -1)], dim=1)
         full = torch.gather(full, 1, ids_restore[:, :, None].expand(-1, -1, full.shape[-1])) + self.dec_pos
         x = torch.cat([cls, full], dim=1)
         for blk in self.dec_blocks:
             x = blk(x)
-        pred = self.pred(self.dec_norm(x))[:, 1:]  # [B, L, p*p*C]
+        pred = self.pred(self.dec_norm(x))[:, skip:]  # [B, L, p*p*C]
         target = peerlib.patchify(images, self.a.patch)
         if self.a.norm_pix_loss == "true":
             mean, var = target.mean(-1, keepdim=True), target.var(-1, keepdim=True)

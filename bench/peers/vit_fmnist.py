@@ -24,7 +24,6 @@ parameters), batch 32, constant learning rate, no gradient clipping, cls token;
 Prints one JSON object on the last line of stdout (see peerlib.py). Its JAX twin is
 vit_fmnist_jax.py.
 """
-import argparse
 import gzip
 import json
 import math
@@ -69,9 +68,9 @@ class Block(nn.Module):
         self.ln2 = nn.LayerNorm(dim, eps=1e-6)
         self.fc1, self.fc2 = nn.Linear(dim, mlp), nn.Linear(mlp, dim)
 
-    def forward(self, x):
+    def forward(self, x, pad=None):  # pad: [B, L] bool, True at padding (keys ignored), or None.
         h = self.ln1(x)
-        x = x + self.attn(h, h, h, need_weights=False)[0]
+        x = x + self.attn(h, h, h, key_padding_mask=pad, need_weights=False)[0]
         return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
 
 
@@ -115,8 +114,7 @@ def lr_at(step, lr, warmup, total):
 
 def make(args):
     torch.manual_seed(args.seed)
-    model = ViT(image=args.image, patch=args.patch, channels=args.channels, dim=args.dim, depth=args.depth,
-                heads=args.heads, mlp=args.mlp, classes=args.classes, pool=args.pool)
+    model = build(args)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
     return model, opt
 
@@ -135,15 +133,22 @@ def step_fn(model, opt, x, y, args, lr):
 
 
 def parser():
-    return peerargs.vit_args(peerargs.bench_parser("PyTorch peer of mmdna's ViT", modes=("bench", "train")))
+    return peerargs.vit_args(peerargs.bench_parser("PyTorch peer of mmdna's ViT", modes=("bench", "train", "params")))
+
+
+def build(args):
+    return ViT(image=args.image, patch=args.patch, channels=args.channels, dim=args.dim, depth=args.depth,
+               heads=args.heads, mlp=args.mlp, classes=args.classes, pool=args.pool)
 
 
 def main():
     args = parser().parse_args()
+    if args.mode == "params":
+        print(json.dumps({"params": peerlib.count_params(build(args))}))
+        return
     if args.mode == "bench":
         device, precision = peerlib.setup(args)
-        model = ViT(image=args.image, patch=args.patch, channels=args.channels, dim=args.dim, depth=args.depth,
-                    heads=args.heads, mlp=args.mlp, classes=args.classes, pool=args.pool)
+        model = build(args)
         g = torch.Generator().manual_seed(0)
         x = torch.randn(args.batch, args.image, args.image, args.channels, generator=g).to(device)
         y = torch.randint(0, args.classes, (args.batch,), generator=g).to(device)

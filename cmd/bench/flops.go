@@ -39,10 +39,13 @@ import (
 // trainFactor is the cost of a training step in forward passes.
 const trainFactor = 3
 
-// FLOPs holds the counted FLOPs of one forward pass, in total and by operation.
+// FLOPs holds the counted FLOPs of one forward pass, in total and by operation, and
+// the model's parameter count, read from the same graph.
 type FLOPs struct {
 	Forward float64            `json:"forward"`
 	ByOp    map[string]float64 `json:"by_op"`
+	// Params is the number of values of the model's trainable variables.
+	Params int `json:"params"`
 }
 
 // Train returns the FLOPs of a training step: trainFactor forward passes.
@@ -123,7 +126,8 @@ func nodeFLOPs(n *Node) (float64, error) {
 var goBackend = sync.OnceValues(func() (compute.Backend, error) { return backend.New("go") })
 
 // TaskFLOPs counts the forward FLOPs of a task's model and loss on the shapes of its
-// first batch, building the graph in training mode on the go backend.
+// first batch, building the graph in training mode on the go backend, and the
+// model's parameters.
 func TaskFLOPs(task *train.Task) (FLOPs, error) {
 	gb, err := goBackend()
 	if err != nil {
@@ -156,6 +160,11 @@ func TaskFLOPs(task *train.Task) (FLOPs, error) {
 		var cerr error
 		if f, cerr = CountFLOPs(outputs...); cerr != nil {
 			panic(cerr)
+		}
+		for v := range store.IterVariables() {
+			if v.Trainable && v.DType().IsFloat() {
+				f.Params += v.Shape().Size()
+			}
 		}
 	})
 	if err != nil {

@@ -8,6 +8,7 @@
 // (-json).
 //
 //	go run ./cmd/bench -exp vit-fmnist-ref -batch 64,128
+//	go run ./cmd/bench -exp all -steps 5       # every family at its experiment's size (suite.go)
 //	go run ./cmd/bench -exp bench-vit -set smoke=true -steps 5     # synthetic data, any size
 //	bin/bench -exp bench-vit -backends xla:cuda -peer-devices cuda -json vit.json   # a GPU, see docs/gpu.md
 //	go run ./cmd/bench -exp vit-fmnist-ref -batch 128 -peers=false -cpuprofile cpu.prof
@@ -39,7 +40,8 @@ func main() {
 
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	exps := fs.String("exp", "vit-fmnist-ref", "comma-separated experiments")
+	exps := fs.String("exp", "vit-fmnist-ref",
+		"comma-separated experiments; all: every family's experiment at its own size beside its peer, in one table")
 	backends := fs.String("backends", "go", "comma-separated backends (go, xla:cuda, xla:cpu, xla:/path/plugin.so)")
 	batches := fs.String("batch", "", "comma-separated batch sizes (default: each experiment's batch_size)")
 	sets := fs.String("set", "", "parameters for every experiment, 'k=v;k2=v2'")
@@ -83,12 +85,17 @@ func run(args []string, stdout io.Writer) error {
 	if len(s.backends) == 0 && !s.peers {
 		return fmt.Errorf("-backends is empty and -peers=false: nothing to run")
 	}
-	rows, err := s.runAll(split(*exps), *batches)
+	cases, suite := benchCases(split(*exps))
+	rows, err := s.runAll(cases, *batches)
 	if err != nil {
 		return err
 	}
 	var md strings.Builder
-	printTable(&md, rows)
+	if suite {
+		printSuiteTable(&md, rows)
+	} else {
+		printTable(&md, rows)
+	}
 	fmt.Fprint(stdout, md.String())
 	if *mdOut != "" {
 		if err := train.WriteFileAtomic(*mdOut, []byte(md.String())); err != nil {

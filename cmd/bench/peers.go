@@ -165,7 +165,8 @@ func runPeer(exp *experiments.Experiment, batch int, pr peerRun, o peerOptions, 
 	}
 	row := Row{Experiment: exp.Name, Runner: pr.framework + "/" + pr.device, Batch: batch,
 		CompileS: num("compile_s"), StepMS: num("step_s_median") * 1000, ImgPerS: num("img_per_s"),
-		Precision: str("precision"), MemMB: num("peak_mem_mb"), MemWhat: str("mem_what"), Extra: res}
+		Precision: str("precision"), MemMB: num("peak_mem_mb"), MemWhat: str("mem_what"), Params: int(num("params")),
+		Extra: res}
 	if row.Device = str("device_name"); row.Device == "" {
 		row.Device = pr.device
 	}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/gomlx/compute"
@@ -16,7 +17,8 @@ import (
 
 // Row is one measurement: an experiment at a batch size on a backend or a peer.
 type Row struct {
-	Experiment string  `json:"experiment"`
+	Experiment string  `json:"experiment"`        // the experiment, with a suite entry's sets (-exp all).
+	Family     string  `json:"family,omitempty"`  // the model family of a suite entry.
 	Runner     string  `json:"runner"`            // "mmdna/go", "mmdna/xla:cuda", "pytorch/cpu", "pytorch/cuda", "jax/gpu".
 	Backend    string  `json:"backend,omitempty"` // the backend configuration of mmdna rows.
 	Device     string  `json:"device"`
@@ -36,6 +38,9 @@ type Row struct {
 	MFU     float64 `json:"mfu,omitempty"`
 	MemMB   float64 `json:"mem_mb,omitempty"`
 	MemWhat string  `json:"mem_what,omitempty"`
+	// Params is the model's parameter count: mmdna's from its graph, a peer's as it
+	// reports it.
+	Params int `json:"params,omitempty"`
 	// Extra holds a peer's whole result.
 	Extra  map[string]any     `json:"extra,omitempty"`
 	Result *train.BenchResult `json:"-"`
@@ -58,29 +63,30 @@ type session struct {
 	profileStarted bool
 }
 
-// runAll measures every experiment at every batch size: peers first, then each
-// backend. Until the first backend row, this process holds no GPU memory while a
-// peer runs; bench/gpu/run.sh runs one experiment per process.
-func (s *session) runAll(names []string, batches string) ([]Row, error) {
+// runAll measures every case at every batch size: peers first, then each backend.
+// Until the first backend row, this process holds no GPU memory while a peer runs;
+// bench/gpu/run.sh runs one experiment per process.
+func (s *session) runAll(cases []benchCase, batches string) ([]Row, error) {
 	var rows []Row
-	for _, name := range names {
-		exp, err := experiments.Get(name)
+	for _, c := range cases {
+		exp, err := experiments.Get(c.name)
 		if err != nil {
 			return nil, err
 		}
-		bs, err := batchSizes(exp, s.sets, batches)
+		bs, err := batchSizes(exp, []string{c.sets, s.sets}, batches)
 		if err != nil {
 			return nil, err
 		}
 		for _, batch := range bs {
-			sets := []string{s.sets, "batch_size=" + strconv.Itoa(batch)}
+			// The case's sets first: -set may change a suite entry too.
+			sets := []string{c.sets, s.sets, "batch_size=" + strconv.Itoa(batch)}
 			flops, err := experimentFLOPs(exp, sets)
 			if err != nil { // the rows still have their speeds.
-				fmt.Fprintf(os.Stderr, "bench: %s: no FLOP count: %v\n", name, err)
+				fmt.Fprintf(os.Stderr, "bench: %s: no FLOP count: %v\n", c.label, err)
 			}
 			var group []Row
 			if s.peers {
-				peerRows, err := s.runPeers(exp, sets, batch)
+				peerRows, err := s.runPeers(exp, c.label, sets, batch)
 				if err != nil {
 					return nil, err
 				}
@@ -91,10 +97,11 @@ func (s *session) runAll(names []string, batches string) ([]Row, error) {
 				if err != nil {
 					return nil, err
 				}
-				fmt.Fprintf(os.Stderr, "bench: %s batch %d on %s: %.1f ms/step\n", name, batch, bname, row.StepMS)
+				fmt.Fprintf(os.Stderr, "bench: %s batch %d on %s: %.1f ms/step\n", c.label, batch, bname, row.StepMS)
 				group = append(group, row)
 			}
 			for i := range group {
+				group[i].Experiment, group[i].Family = c.label, c.family
 				group[i].fillFLOPs(flops)
 			}
 			rows = append(rows, group...)
@@ -110,17 +117,18 @@ func (s *session) runAll(names []string, batches string) ([]Row, error) {
 // and skipped (the table keeps the others); a python that cannot be probed skips the
 // peers, unless -python named it; a device or framework the flags ask for and the
 // python lacks is an error.
-func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int) ([]Row, error) {
-	if exp.Peer == nil {
+func (s *session) runPeers(exp *experiments.Experiment, label string, sets []string, batch int) ([]Row, error) {
+	peer := experiments.PeerOf(exp)
+	if peer == nil {
 		return nil, nil
 	}
 	p, err := exp.Resolve(sets)
 	if err != nil {
 		return nil, err
 	}
-	base := exp.Peer(p)
+	base := peer(p)
 	if base == nil {
-		fmt.Fprintf(os.Stderr, "bench: %s: no peer for these parameters\n", exp.Name)
+		fmt.Fprintf(os.Stderr, "bench: %s: no peer for these parameters\n", label)
 		return nil, nil
 	}
 	if s.pyInfo == nil {
@@ -143,21 +151,21 @@ func (s *session) runPeers(exp *experiments.Experiment, sets []string, batch int
 	for _, pr := range runs {
 		row, err := runPeer(exp, batch, pr, s.peer, s.steps, s.warmup)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "bench: peer %s of %s: %v\n", pr.framework+"/"+pr.device, exp.Name, err)
+			fmt.Fprintf(os.Stderr, "bench: peer %s of %s: %v\n", pr.framework+"/"+pr.device, label, err)
 			continue
 		}
 		if pr.device != "cpu" {
 			row.Peak = gpuTablePeak(row.Precision)
 		}
-		fmt.Fprintf(os.Stderr, "bench: %s batch %d on %s: %.1f ms/step\n", exp.Name, batch, row.Runner, row.StepMS)
+		fmt.Fprintf(os.Stderr, "bench: %s batch %d on %s: %.1f ms/step\n", label, batch, row.Runner, row.StepMS)
 		rows = append(rows, row)
 	}
 	return rows, nil
 }
 
-func batchSizes(exp *experiments.Experiment, sets, batches string) ([]int, error) {
+func batchSizes(exp *experiments.Experiment, sets []string, batches string) ([]int, error) {
 	if batches == "" {
-		p, err := exp.Resolve([]string{sets})
+		p, err := exp.Resolve(sets)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +226,11 @@ func (s *session) benchOne(exp *experiments.Experiment, bname string, sets []str
 	if cuda {
 		gpuBefore = gpuMemUsedMB()
 	}
-	res, err := train.Bench(task, experiments.TrainConfig(p), b, s.warmup, s.steps)
+	cfg := experiments.TrainConfig(p)
+	if exp.NoDecayRank1 { // as a training job's optimizer (experiments.NewJob).
+		cfg.NoDecay = train.NoDecayRank1
+	}
+	res, err := train.Bench(task, cfg, b, s.warmup, s.steps)
 	if err != nil {
 		return Row{}, fmt.Errorf("%s on %s: %w", exp.Name, bname, err)
 	}
@@ -319,6 +331,9 @@ func buildTask(exp *experiments.Experiment, p *experiments.Params, b compute.Bac
 // fillFLOPs sets the FLOP figures of a row from the experiment's count.
 func (r *Row) fillFLOPs(f FLOPs) {
 	r.TrainGFLOP = f.Train() / 1e9
+	if strings.HasPrefix(r.Runner, "mmdna/") {
+		r.Params = f.Params
+	}
 	if r.StepMS > 0 {
 		r.TFLOPS = f.Train() / (r.StepMS / 1000) / 1e12
 	}
