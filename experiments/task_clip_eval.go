@@ -173,7 +173,7 @@ func buildClipFlickr8k(env *Env) (*train.Task, error) {
 			return err
 		}
 		ev.Log("wrote %s", path)
-		return clipLossReport(ev, batch, "clip-flickr8k")
+		return clipLossReport(ev, p, batch, "clip-flickr8k")
 	}
 	return task, nil
 }
