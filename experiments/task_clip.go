@@ -42,7 +42,7 @@ func clipFamily() Family {
 			"triplet (hinge on cosine distance), siglip (pairwise sigmoid); docs/results/contrastive.md"},
 		{"temperature", clip.DefaultNTXentTemperature, "loss=ntxent: the fixed temperature τ"},
 		{"margin", clip.DefaultTripletMargin, "loss=triplet: the margin on cosine distance"},
-		{"triplet_negatives", string(nn.TripletHardest), "loss=triplet: hardest (VSE++) or mean over the in-batch negatives"},
+		{"triplet_negatives", string(nn.TripletHardest), "loss=triplet: hardest (VSE++; collapses on clip-shapes from scratch) or mean over the in-batch negatives"},
 		{"templates", "a photo of a {class}.", "zero-shot prompt templates separated by |, each with a {class} slot"},
 		{"eval_size", 0, "evaluate on the first N images of val and test (0: all)"},
 		initParam,

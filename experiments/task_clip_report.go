@@ -137,14 +137,18 @@ func clipLossRef(p *Params, batch int) lossRef {
 	return lossRef{fmt.Sprintf("log(batch %d)", batch), math.Log(float64(batch))}
 }
 
-// lossCurve writes ev.Dir/loss.png: the training loss of training and evaluation
-// against steps, with the reference ref when it has a name.
-func lossCurve(ev *train.Evaluation, ref lossRef, title string) (string, error) {
+// lossCurve writes ev.Dir/loss.png: the training loss against steps, with the
+// evaluation's loss when withEval (it is CLIP's InfoNCE, the same function only for
+// loss=infonce) and the reference ref when it has a name.
+func lossCurve(ev *train.Evaluation, ref lossRef, withEval bool, title string) (string, error) {
 	trainS, evalS, err := readLossCurve(ev.Dir)
 	if err != nil {
 		return "", err
 	}
-	series := []viz.Series{trainS, evalS}
+	series := []viz.Series{trainS}
+	if withEval {
+		series = append(series, evalS)
+	}
 	if len(trainS.X) > 0 && ref.Name != "" {
 		last := trainS.X[len(trainS.X)-1]
 		series = append(series, viz.Series{Name: fmt.Sprintf("%s = %.2f", ref.Name, ref.Value),
@@ -168,7 +172,7 @@ func firstLoss(dir string) float64 {
 func clipLossReport(ev *train.Evaluation, p *Params, batch int, name string) error {
 	ref := clipLossRef(p, batch)
 	lc, _ := clipLoss(p)
-	path, err := lossCurve(ev, ref, fmt.Sprintf("%s: %s loss", name, lc.Kind))
+	path, err := lossCurve(ev, ref, lc.Kind == clip.LossInfoNCE, fmt.Sprintf("%s: %s loss", name, lc.Kind))
 	if err != nil {
 		return err
 	}

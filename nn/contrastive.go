@@ -56,7 +56,9 @@ const (
 // With cosine distance the hinge is m - s_ii + s_ij for the similarity s = img·txtᵀ.
 // negatives picks, per anchor, the hardest j (TripletHardest) or the mean over all j
 // (TripletMean). The loss is the mean over the B anchors of each direction, summed over
-// the two directions (VSE++ sums them too).
+// the two directions (VSE++ sums them too). Trained from scratch, the hardest negative
+// can collapse every embedding to one point, where the loss is 2·margin and its gradient
+// zero (FaceNet's warning; it happens on clip-shapes, docs/results/contrastive.md).
 //
 // imgEmb, txtEmb: [batch, dim], already L2-normalised; margin >= 0. Returns a scalar.
 func CrossModalTriplet(imgEmb, txtEmb *Node, margin float64, negatives TripletNegatives) *Node {
