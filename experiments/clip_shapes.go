@@ -15,6 +15,11 @@ package experiments
 // the contrastive loss falls from 5.45 (log 128 = 4.85) to 1.14. Details and the tower
 // and pooling comparison in docs/results/clip.md.
 //
+// -set loss=ntxent|triplet|siglip trains the same model with SimCLR's NT-Xent, a
+// cross-modal triplet loss or SigLIP's sigmoid loss instead of CLIP's InfoNCE (the
+// clip family's parameters loss, temperature, margin, triplet_negatives); the four at
+// this recipe are compared in docs/results/contrastive.md.
+//
 // Zero-shot protocol: each of the 56 colour-shape classes gets the prompts of the
 // templates parameter ("{class}", "a {class}", ...), embedded, averaged and
 // renormalised (open_clip's zero-shot classifier). A test image is counted when its

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/weights"
 )
@@ -48,11 +49,48 @@ func TestClipShapesBadTemplates(t *testing.T) {
 		"templates={class}|the thing": `template 1 "the thing"`,
 		"tower=conv;image_size=34":    "not divisible by 4",
 		"tower=vit;patch=5":           "not divisible by patch 5",
+		"loss=hinge":                  "parameter loss",
+		"temperature=0":               "parameter temperature",
+		"loss=triplet;margin=-0.1":    "parameter margin",
+		"triplet_negatives=all":       "parameter triplet_negatives",
 	} {
 		err := prepareErr(t, "clip-shapes", "smoke=true;shapes_train=64;shapes_val=32;shapes_test=32;"+sets)
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("-set %s: error %v, want one line containing %q", sets, err, want)
 		}
+	}
+}
+
+// TestClipShapesLosses runs clip-shapes briefly with each objective besides the
+// default (TestClipShapesSmoke): the metrics keep their names, the loss falls, and
+// SigLIP's bias is saved and starts at -10 (with t = 10).
+func TestClipShapesLosses(t *testing.T) {
+	for _, loss := range []string{"ntxent", "triplet", "siglip"} {
+		t.Run(loss, func(t *testing.T) {
+			dir, res := runExp(t, "clip-shapes", "smoke=true;steps=12;eval_every=0;ckpt_every=12;log_every=2;"+
+				"batch_size=32;shapes_train=512;shapes_val=64;shapes_test=128;loss="+loss)
+			wantRun(t, dir, res.Metrics, []string{"zero_shot_heldout_accuracy", "r_at_1_i2t", "r_at_1_t2i", "r_at_5_i2t",
+				"loss"}, "loss.png", "model.json")
+			wantLossFalls(t, dir, 2, 0.10)
+			m := wantLoadable(t, dir, weights.KindCLIP)
+			bias := m.Store.GetVariable("/logit_bias/bias")
+			if (bias != nil) != (loss == "siglip") {
+				t.Fatalf("variable /logit_bias/bias saved: %v", bias != nil)
+			}
+			if loss != "siglip" {
+				return
+			}
+			value, err := bias.Value()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := tensors.ToScalar[float32](value); b > -9 || b == -10 {
+				t.Errorf("SigLIP bias after 12 steps %v: want near -10 and trained", b)
+			}
+			if s := res.Metrics["logit_scale"]; math.Abs(s-10) > 1 {
+				t.Errorf("SigLIP scale %v after 12 steps, want near its init 10", s)
+			}
+		})
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/clip"
+	"github.com/mmdna/mmdna/nn"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/weights"
 )
@@ -37,6 +38,11 @@ func clipFamily() Family {
 		{"embed_dim", 0, "width of the shared embedding space (0: the preset's)"},
 		{"text_pool", "", "text pooling: eos (CLIP), mean, first (BERT's [CLS]); empty: the preset's"},
 		{"max_logit_scale", clip.DefaultMaxLogitScale, "clamp of the logit scale exp(s), s initialised to log(1/0.07)"},
+		{"loss", string(clip.LossInfoNCE), "training objective: infonce (CLIP), ntxent (SimCLR over the 2B embeddings), " +
+			"triplet (hinge on cosine distance), siglip (pairwise sigmoid); docs/results/contrastive.md"},
+		{"temperature", clip.DefaultNTXentTemperature, "loss=ntxent: the fixed temperature τ"},
+		{"margin", clip.DefaultTripletMargin, "loss=triplet: the margin on cosine distance"},
+		{"triplet_negatives", string(nn.TripletHardest), "loss=triplet: hardest (VSE++; collapses on clip-shapes from scratch) or mean over the in-batch negatives"},
 		{"templates", "a photo of a {class}.", "zero-shot prompt templates separated by |, each with a {class} slot"},
 		{"eval_size", 0, "evaluate on the first N images of val and test (0: all)"},
 		initParam,
@@ -82,6 +88,11 @@ func clipConfig(p *Params, image, channels, vocab, maxLen int) (clip.Config, err
 		cfg.TextPool = clip.TextPool(v)
 	}
 	cfg.MaxLogitScale = p.Float("max_logit_scale")
+	lc, err := clipLoss(p)
+	if err != nil {
+		return cfg, err
+	}
+	lc.Apply(&cfg)
 	if err := cfg.CheckImage(image, image); err != nil {
 		return cfg, fmt.Errorf("parameters tower/patch: %w", err)
 	}
@@ -89,6 +100,14 @@ func clipConfig(p *Params, image, channels, vocab, maxLen int) (clip.Config, err
 		return cfg, fmt.Errorf("clip model parameters: %w", err)
 	}
 	return cfg, nil
+}
+
+// clipLoss reads the objective's parameters (loss, temperature, margin,
+// triplet_negatives) and checks them.
+func clipLoss(p *Params) (clip.LossConfig, error) {
+	lc := clip.LossConfig{Kind: clip.LossKind(p.String("loss")), Temperature: p.Float("temperature"),
+		Margin: p.Float("margin"), Negatives: nn.TripletNegatives(p.String("triplet_negatives"))}
+	return lc, lc.Validate()
 }
 
 // clipTemplates splits the templates parameter and checks it.
@@ -120,7 +139,8 @@ func describeClip(cfg clip.Config) string {
 }
 
 // clipTask is the training side of every CLIP experiment: pairs from src, the
-// symmetric contrastive loss, the logit scale as a training metric. It records the
+// objective of the loss parameter (CLIP's symmetric contrastive loss by default), the
+// logit scale as a training metric. It records the
 // model in the run directory as weights.Spec (model.json), for weights.Load.
 // trainSplit gives the recorded preprocessing (image size and normalisation).
 func clipTask(env *Env, cfg clip.Config, trainSplit *pairs.Split, src train.Source) (*train.Task, error) {
@@ -128,13 +148,17 @@ func clipTask(env *Env, cfg clip.Config, trainSplit *pairs.Split, src train.Sour
 	if err := weights.WriteSpec(env.Dir, spec); err != nil {
 		return nil, fmt.Errorf("-out %s: %w", env.Dir, err)
 	}
+	lc, err := clipLoss(env.P)
+	if err != nil {
+		return nil, err
+	}
 	scaleMetric := metric.NewBaseMetric("Logit scale", "logit_scale", "scale",
 		func(_ *model.Scope, _, predictions []*Node) *Node { return predictions[2] }, nil)
 	return &train.Task{
 		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
-			return clip.Build(scope, cfg, in[0], in[1], in[2]).Predictions()
+			return lc.Predictions(scope, clip.Build(scope, cfg, in[0], in[1], in[2]))
 		},
-		Loss:         clip.LossFn,
+		Loss:         lc.Fn(),
 		Data:         src,
 		TrainMetrics: []metric.Interface{scaleMetric},
 		ExampleUnit:  "pair",

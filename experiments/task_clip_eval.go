@@ -101,7 +101,9 @@ func embedSplit(enc *clipEncoder, sp *pairs.Split, n int) (*clipEvalSet, error) 
 
 // retrievalMetrics returns recall@1/5/10 in both directions and the contrastive loss
 // ("loss") of the set, the latter over consecutive blocks of batch pairs (image i with
-// its caption i mod its number of captions), as the training loss sees batches.
+// its caption i mod its number of captions), as the training loss sees batches. The
+// loss is CLIP's InfoNCE at the learned scale whichever objective trained the model
+// (-set loss=...), so that the metric keeps one meaning across runs.
 func (s *clipEvalSet) retrievalMetrics(batch int) (train.Metrics, error) {
 	r, err := eval.Recall(s.Sim, s.Set, []int{1, 5, 10})
 	if err != nil {
@@ -173,7 +175,7 @@ func buildClipFlickr8k(env *Env) (*train.Task, error) {
 			return err
 		}
 		ev.Log("wrote %s", path)
-		return clipLossReport(ev, batch, "clip-flickr8k")
+		return clipLossReport(ev, p, batch, "clip-flickr8k")
 	}
 	return task, nil
 }

@@ -90,7 +90,7 @@ func buildClipFMNIST(env *Env) (*train.Task, error) {
 		if err := predictionReport(ev, d.test, 16); err != nil {
 			return err
 		}
-		return clipLossReport(ev, batch, "clip-fmnist")
+		return clipLossReport(ev, p, batch, "clip-fmnist")
 	}
 	return task, nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/mmdna/mmdna/eval"
+	"github.com/mmdna/mmdna/models/clip"
 	"github.com/mmdna/mmdna/rundir"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/viz"
@@ -109,26 +110,56 @@ func readLossCurve(dir string) (trainS, evalS viz.Series, err error) {
 	return trainS, evalS, nil
 }
 
-// lossCurve writes ev.Dir/loss.png: the contrastive loss of training and evaluation
-// against steps, with log(batch), the loss of embeddings that tell nothing apart.
-func lossCurve(ev *train.Evaluation, batch int, title string) (string, error) {
+// lossRef is a loss curve's reference line: the loss of embeddings that tell nothing
+// apart (every similarity equal) under the run's objective; Name is empty where there
+// is none.
+type lossRef struct {
+	Name  string
+	Value float64
+}
+
+// clipLossRef is the reference of the loss parameter at batch size batch: log(B) for
+// InfoNCE, log(2B-1) for NT-Xent, twice the margin for the triplet (both directions),
+// none for SigLIP, whose value at equal similarities depends on the learned t and b.
+func clipLossRef(p *Params, batch int) lossRef {
+	lc, err := clipLoss(p)
+	if err != nil { // already reported by clipTask; the chart goes without the line.
+		return lossRef{}
+	}
+	switch lc.Kind {
+	case clip.LossNTXent:
+		return lossRef{fmt.Sprintf("log(2·batch-1) = log %d", 2*batch-1), math.Log(float64(2*batch - 1))}
+	case clip.LossTriplet:
+		return lossRef{fmt.Sprintf("2·margin = %g", 2*lc.Margin), 2 * lc.Margin}
+	case clip.LossSigLIP:
+		return lossRef{}
+	}
+	return lossRef{fmt.Sprintf("log(batch %d)", batch), math.Log(float64(batch))}
+}
+
+// lossCurve writes ev.Dir/loss.png: the training loss against steps, with the
+// evaluation's loss when withEval (it is CLIP's InfoNCE, the same function only for
+// loss=infonce) and the reference ref when it has a name.
+func lossCurve(ev *train.Evaluation, ref lossRef, withEval bool, title string) (string, error) {
 	trainS, evalS, err := readLossCurve(ev.Dir)
 	if err != nil {
 		return "", err
 	}
-	series := []viz.Series{trainS, evalS}
-	if len(trainS.X) > 0 {
+	series := []viz.Series{trainS}
+	if withEval {
+		series = append(series, evalS)
+	}
+	if len(trainS.X) > 0 && ref.Name != "" {
 		last := trainS.X[len(trainS.X)-1]
-		chance := math.Log(float64(batch))
-		series = append(series, viz.Series{Name: fmt.Sprintf("log(batch %d) = %.2f", batch, chance),
-			X: []float64{0, last}, Y: []float64{chance, chance}})
+		series = append(series, viz.Series{Name: fmt.Sprintf("%s = %.2f", ref.Name, ref.Value),
+			X: []float64{0, last}, Y: []float64{ref.Value, ref.Value}})
 	}
 	path := filepath.Join(ev.Dir, "loss.png")
-	return path, viz.LineChart(path, title, "step", "contrastive loss", series...)
+	return path, viz.LineChart(path, title, "step", "training loss", series...)
 }
 
 // firstLoss returns the first training loss of a run (for the log line that compares
-// it with log(batch)); NaN when there is none yet.
+// it with the reference); NaN when there is none yet.
 func firstLoss(dir string) float64 {
 	trainS, _, err := readLossCurve(dir)
 	if err != nil || len(trainS.Y) == 0 {
@@ -137,13 +168,18 @@ func firstLoss(dir string) float64 {
 	return trainS.Y[0]
 }
 
-// clipLossReport writes the loss curve and logs where it started.
-func clipLossReport(ev *train.Evaluation, batch int, name string) error {
-	path, err := lossCurve(ev, batch, name+": symmetric contrastive loss")
+// clipLossReport writes the loss curve of the run's objective and logs where it started.
+func clipLossReport(ev *train.Evaluation, p *Params, batch int, name string) error {
+	ref := clipLossRef(p, batch)
+	lc, _ := clipLoss(p)
+	path, err := lossCurve(ev, ref, lc.Kind == clip.LossInfoNCE, fmt.Sprintf("%s: %s loss", name, lc.Kind))
 	if err != nil {
 		return err
 	}
-	ev.Log("wrote %s (first logged train loss %.3f; log(batch) = %.3f)", path, firstLoss(ev.Dir),
-		math.Log(float64(batch)))
+	if ref.Name == "" {
+		ev.Log("wrote %s (first logged train loss %.3f)", path, firstLoss(ev.Dir))
+		return nil
+	}
+	ev.Log("wrote %s (first logged train loss %.3f; %s = %.3f)", path, firstLoss(ev.Dir), ref.Name, ref.Value)
 	return nil
 }

@@ -27,6 +27,9 @@ func buildClipShapes(env *Env) (*train.Task, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := clipLoss(p); err != nil {
+		return nil, err // before the world's 20000 scenes are generated.
+	}
 	d, cfg, init, err := loadClipPairs(env)
 	if err != nil {
 		return nil, err
@@ -48,7 +51,7 @@ func buildClipShapes(env *Env) (*train.Task, error) {
 		if !ok || r.s == nil {
 			return fmt.Errorf("clip-shapes report: the test evaluation left no embeddings (%T)", ev.Result)
 		}
-		return clipShapesReport(ev, r.s, r.z, batch)
+		return clipShapesReport(ev, p, r.s, r.z, batch)
 	}
 	return task, nil
 }
@@ -186,7 +189,7 @@ func (z *shapesZeroShot) perClass(w *shapeworld.World) map[string]any {
 // clipShapesReport writes examples.png (generate_example on two test images, two
 // held-out ones and two captions), zeroshot.png (held-out test images with their
 // zero-shot class) and loss.png.
-func clipShapesReport(ev *train.Evaluation, s *clipEvalSet, z *shapesZeroShot, batch int) error {
+func clipShapesReport(ev *train.Evaluation, p *Params, s *clipEvalSet, z *shapesZeroShot, batch int) error {
 	var heldOut []int
 	for i := range s.N {
 		if z.heldOut[i] && len(heldOut) < 16 {
@@ -223,7 +226,7 @@ func clipShapesReport(ev *train.Evaluation, s *clipEvalSet, z *shapesZeroShot, b
 		}
 		ev.Log("wrote %s", path)
 	}
-	return clipLossReport(ev, batch, "clip-shapes")
+	return clipLossReport(ev, p, batch, "clip-shapes")
 }
 
 // lastCaption is the column of image i's last caption (the bare noun phrase in the
