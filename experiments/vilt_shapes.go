@@ -25,19 +25,21 @@ func init() {
 			{"max_len", 16, "text length in tokens with [BOS] and [EOS]: questions take up to 14; longer captions are cut at the end"},
 		},
 		Defaults: map[string]any{
-			// data: the shapes world's 20000/2000/2000 scenes of 32x32, their captions
-			// (pre-training) and questions (fine-tuning).
-			// model: width 128, depth 4, MLP 256, a 32-64 convolutional stem and 8x8
+			// data: the shapes world's 20000/2000/2000 scenes rendered at 64x64 (the
+			// same scenes and questions as perceiver-shapes' 32x32: the world depends on
+			// the seed, not on the size), their captions (pre-training) and questions.
+			"image_size": 64,
+			// model: width 128, depth 4, MLP 256, a 32-64-128 convolutional stem and 16x16
 			// patches (16 image tokens and the image class token) beside 16 text tokens.
-			"mlp_dim": 256,
-			// schedule: 1000 steps of ITM + MLM, then VQA, 4000 steps of 128 in all,
-			// AdamW lr 1e-3, warmup 200 + cosine, weight decay 0.05.
-			"steps": 4000, "batch_size": 128, "lr": 1e-3, "warmup": 200, "weight_decay": 0.05,
+			"stem": "32,64,128", "patch": 16, "mlp_dim": 256,
+			// schedule: 800 steps of ITM + MLM, then VQA, 4000 steps of 128 in all, AdamW
+			// lr 1e-3, warmup 200 + cosine, weight decay 0.05.
+			"pretrain_steps": 800, "steps": 4000, "batch_size": 128, "lr": 1e-3, "warmup": 200, "weight_decay": 0.05,
 			"eval_every": 500, "ckpt_every": 500,
 		},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "log_every": 10,
 			"pretrain_steps": 20, "shapes_train": 1024, "shapes_val": 128, "shapes_test": 128, "eval_size": 128,
-			"batch_size": 32, "dim": 32, "depth": 1, "heads": 2, "mlp_dim": 64, "stem": "8,16"},
+			"batch_size": 32, "dim": 32, "depth": 1, "heads": 2, "mlp_dim": 64, "stem": "8,16", "image_size": 32, "patch": 8},
 		// metrics: accuracy, accuracy_<question type>, blind_accuracy(_<question type>),
 		// accuracy_held_out, itm_accuracy, mlm_accuracy, loss.
 		BestMetric: "accuracy",

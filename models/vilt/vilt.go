@@ -16,6 +16,7 @@
 //	text/word_embed/embeddings   [vocab, dim]      (the MLM decoder too)
 //	text/pos_embed/embeddings    [max_len, dim]
 //	type_embed/embeddings        [2, dim]          text 0, image 1
+//	text_ln                      LayerNorm of the text embeddings (BERT's)
 //	image/...                    vit.Embed's stem, patch_embed and pos_embed; image/cls
 //	encoder/block_NN, encoder/ln_final
 //	pooler                       tanh(Dense(first token))
@@ -141,6 +142,10 @@ func embed(scope *model.Scope, cfg Config, images, ids, mask *Node) (x, keyMask 
 	types := scope.In("type_embed").WithInitializer(nn.TruncatedNormalInit(scope, nn.ViTStddev)).
 		VariableWithShape("embeddings", shapes.Make(dtype, 2, cfg.Dim)).NodeValue(g) // [2, dim]
 	text := Add(embedText(scope, cfg, ids, dtype), Reshape(Slice(types, AxisElem(0)), 1, 1, cfg.Dim))
+	// BERT's embeddings end with a LayerNorm (ViLT keeps it): without it the text
+	// tokens (tables of stddev 0.02) would enter the stream ~30x smaller than the
+	// patch tokens, and the first attention layer would wash their identity out.
+	text = nn.LayerNorm(scope.In("text_ln"), text, 1e-12)
 	imageScope := scope.In("image")
 	image := nn.PrependCLS(imageScope.In("cls"), vit.Embed(imageScope, cfg.vit(), images))
 	image = Add(image, Reshape(Slice(types, AxisElem(1)), 1, 1, cfg.Dim)) // [batch, ImageTokens, dim]

@@ -63,7 +63,7 @@ func equalInts(a, b []int) bool {
 }
 
 // TestEmbedValues checks the single stream against a hand computation from the stored
-// variables: text token l of example b is word[ids[b,l]] + pos[l] + type[0]; then the
+// variables: text token l of example b is LayerNorm(word[ids[b,l]] + pos[l] + type[0]); then the
 // image class token + type[1]; then patch p's Dense(pixels) + pos[p] + type[1]. The
 // mask is the text's, then true for every image token.
 func TestEmbedValues(t *testing.T) {
@@ -90,8 +90,15 @@ func TestEmbedValues(t *testing.T) {
 	ipos := v("/image/pos_embed/embeddings") // [2, 2, dim]
 	var want []float64
 	for l, id := range []int{1, 4, 0} {
+		// LayerNorm over the 2 features (gain 1, offset 0 at initialisation).
+		var row [2]float64
 		for d := range 2 {
-			want = append(want, float64(word[id*2+d]+pos[l*2+d]+types[d]))
+			row[d] = float64(word[id*2+d] + pos[l*2+d] + types[d])
+		}
+		mean := (row[0] + row[1]) / 2
+		variance := ((row[0]-mean)*(row[0]-mean) + (row[1]-mean)*(row[1]-mean)) / 2
+		for d := range 2 {
+			want = append(want, (row[d]-mean)/math.Sqrt(variance+1e-12))
 		}
 	}
 	for d := range 2 {
@@ -183,7 +190,14 @@ func TestMaskedCrossEntropy(t *testing.T) {
 // images are bright or dark, questions ask "bright?" (id 5) or "dark?" (id 6), the
 // answer is yes (0) when they agree. Neither modality alone beats chance.
 func TestTrainingNeedsBoth(t *testing.T) {
-	cfg := tiny()
+	for _, stem := range [][]int{nil, {8}} {
+		cfg := tiny()
+		cfg.Stem = stem
+		trainNeedsBoth(t, cfg)
+	}
+}
+
+func trainNeedsBoth(t *testing.T, cfg Config) {
 	const n = 8
 	x := make([]float32, n*8*8*3)
 	ids, mask, y := make([]int32, n*4), make([]int32, n*4), make([]int32, n)
@@ -222,7 +236,7 @@ func TestTrainingNeedsBoth(t *testing.T) {
 		}
 		last = float64(tensors.ToScalar[float32](m[0]))
 	}
-	t.Logf("loss after 80 steps: %.4f (chance ln 2 = 0.693)", last)
+	t.Logf("stem %v: loss after 80 steps: %.4f (chance ln 2 = 0.693)", cfg.Stem, last)
 	if last > 0.2 {
 		t.Errorf("loss %.4f after 80 steps, want below 0.2: the model did not relate question and image", last)
 	}
