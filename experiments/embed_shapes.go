@@ -25,8 +25,12 @@ package experiments
 // median ranks on the test split (all 2000 images, 12000 captions), on the first 500
 // validation images during training; the contrastive loss of the scores; logit_scale.
 //
-// Wall time on the 2-core reference machine (go backend, alone): see
-// docs/results/embedding.md for the measured runs.
+// Wall time on the 2-core reference machine (go backend, one run at a time),
+// measured 2026-12-03: multimodal 2 min 07 s, crossmodal 4 min 09 s to 4 min 16 s,
+// chapter 2 min 03 s. Result (test, R@1 image→text / text→image, seeds 1 and 2):
+// multimodal 0.111 / 0.049 and 0.109 / 0.051; crossmodal 0.105 / 0.050 and
+// 0.135 / 0.060; chapter 0.002 / 0.000 (chance) while its own training loss falls to
+// 0.016. Table and reading: docs/results/embedding.md.
 
 import (
 	"fmt"
