@@ -35,6 +35,7 @@ package experiments
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/mmdna/mmdna/datasets/pairs"
 	"github.com/mmdna/mmdna/train"
@@ -105,7 +106,15 @@ func buildEmbedShapes(env *Env) (*train.Task, error) {
 			return err
 		}
 		ev.Log("wrote %s", path)
-		return clipLossReport(ev, batch, "embed-shapes "+string(cfg.Kind))
+		// Every embed-shapes model trains with the chapter's symmetric InfoNCE, the loss
+		// its evaluations report too.
+		ref := lossRef{fmt.Sprintf("log(batch %d)", batch), math.Log(float64(batch))}
+		path, err = lossCurve(ev, ref, true, "embed-shapes "+string(cfg.Kind)+": symmetric InfoNCE loss")
+		if err != nil {
+			return err
+		}
+		ev.Log("wrote %s (first logged train loss %.3f; %s = %.3f)", path, firstLoss(ev.Dir), ref.Name, ref.Value)
+		return nil
 	}
 	return task, nil
 }
