@@ -186,7 +186,7 @@ func perceiverFMNISTPeer(p *Params) []string {
 
 // fusionPeerKinds are the strategies fusion_shapes.py builds (its STRATEGIES); a
 // strategy of models/fusion added there is added here too.
-var fusionPeerKinds = []fusion.Kind{fusion.Early, fusion.Late, fusion.Hybrid}
+var fusionPeerKinds = []fusion.Kind{fusion.Early, fusion.Late, fusion.Hybrid, fusion.Gated, fusion.Bilinear}
 
 func fusionShapesPeer(p *Params) []string {
 	kind := fusion.Kind(p.String("fusion"))
@@ -201,7 +201,7 @@ func fusionShapesPeer(p *Params) []string {
 		"channels", d.channels, "patch", p.Int("patch"), "img_dim", p.Int("img_dim"), "img_depth", p.Int("img_depth"),
 		"txt_dim", p.Int("txt_dim"), "txt_depth", p.Int("txt_depth"), "text_len", d.maxLen, "vocab", d.vocab,
 		"hidden", p.Int("hidden"), "concepts", p.Int("concepts"), "cross_depth", p.Int("cross_depth"),
-		"cross_heads", p.Int("cross_heads"), "seed", p.Int("seed")), recipeArgs(p, registry["fusion-shapes"].NoDecayRank1)...)
+		"cross_heads", p.Int("cross_heads"), "gate_dim", p.Int("gate_dim"), "rank", p.Int("rank"), "seed", p.Int("seed")), recipeArgs(p, registry["fusion-shapes"].NoDecayRank1)...)
 }
 
 // crossAttnPeerVersion is the cross-attention version crossattn_match.py builds.

@@ -90,8 +90,34 @@ class Hybrid(nn.Module):
         return self.classifier(torch.cat([masked_mean(t, mask), img, txt], dim=-1))
 
 
-# The fusion strategies by name; models/fusion's newer ones (gated, bilinear) go here.
-STRATEGIES = {"early": Early, "late": Late, "hybrid": Hybrid}
+class Gated(nn.Module):
+    """Gated multimodal unit (Arevalo et al. 2017): h = z*tanh(Wv v) + (1-z)*tanh(Wt t), z = sigmoid(Wz [v; t])."""
+
+    def __init__(self, a):
+        super().__init__()
+        self.image, self.text = nn.Linear(a.img_dim, a.gate_dim), nn.Linear(a.txt_dim, a.gate_dim)
+        self.gate = nn.Linear(a.img_dim + a.txt_dim, a.gate_dim)
+        self.classifier = classifier(a.gate_dim, a.hidden)
+
+    def forward(self, img_tokens, img, txt_tokens, txt, mask):
+        z = torch.sigmoid(self.gate(torch.cat([img, txt], dim=-1)))
+        return self.classifier(z * torch.tanh(self.image(img)) + (1 - z) * torch.tanh(self.text(txt)))
+
+
+class Bilinear(nn.Module):
+    """MLB low-rank bilinear pooling (Kim et al. 2017): tanh(U v) * tanh(V t), then the classifier."""
+
+    def __init__(self, a):
+        super().__init__()
+        self.image, self.text = nn.Linear(a.img_dim, a.rank), nn.Linear(a.txt_dim, a.rank)
+        self.classifier = classifier(a.rank, a.hidden)
+
+    def forward(self, img_tokens, img, txt_tokens, txt, mask):
+        return self.classifier(torch.tanh(self.image(img)) * torch.tanh(self.text(txt)))
+
+
+# The fusion strategies by name, as models/fusion's Kinds.
+STRATEGIES = {"early": Early, "late": Late, "hybrid": Hybrid, "gated": Gated, "bilinear": Bilinear}
 
 
 class Fusion(nn.Module):
@@ -114,7 +140,7 @@ def parser():
     ap.add_argument("--fusion", choices=sorted(STRATEGIES), default="hybrid")
     for k, v in [("image_size", 32), ("channels", 3), ("patch", 8), ("img_dim", 64), ("img_depth", 3),
                  ("txt_dim", 64), ("txt_depth", 2), ("text_len", 16), ("vocab", 61), ("hidden", 128),
-                 ("concepts", 64), ("cross_depth", 1), ("cross_heads", 4)]:
+                 ("concepts", 64), ("cross_depth", 1), ("cross_heads", 4), ("gate_dim", 128), ("rank", 128)]:
         ap.add_argument("--" + k, type=int, default=v)
     return ap
 
