@@ -13,7 +13,13 @@ package experiments
 //	go run ./cmd/train -exp vilt-shapes -set pretrain_steps=0 -out runs/vilt-shapes-nopretrain
 //	go run ./cmd/infer vqa -model runs/vilt-shapes -question 'how many shapes are there' IMAGE.png
 //
-// Measured: see docs/results/vqa.md.
+// Measured (2026-12-03, go backend, 2-core machine, default parameters): 31m20s for 4000
+// steps of 128 (the first 20 minutes beside other training runs). Test accuracy 0.612
+// over 18259 questions against 0.369 for the blind (question-only) baseline; count 0.877,
+// size 0.812, presence 0.725, colour 0.653, position 0.504, and at the blind level
+// count-of 0.540, relation 0.498, shape 0.177: colour-shape binding is not learned, and ITM
+// stayed at chance through the pre-training. Details and the run without pre-training:
+// docs/results/vqa.md.
 
 func init() {
 	Register(&Experiment{
