@@ -273,3 +273,20 @@ func TestTrainingSmoke(t *testing.T) {
 		t.Errorf("loss %.4f -> %.4f in 10 steps; want a fall to below 0.7 of the start", first, last)
 	}
 }
+
+// TestArgsortRowsTies: equal values keep their order (a stable argsort), and the
+// restore ids are the ranks.
+func TestArgsortRowsTies(t *testing.T) {
+	out := testbackend.Run(t, nil, func(_ *model.Scope, x *Node) []*Node {
+		s, r := argsortRows(x)
+		return []*Node{s, r}
+	}, [][]float32{{0.5, 0.5, 0.1, 0.5, -2}, {3, 2, 1, 0, 0}})
+	shuffle, restore := tensors.MustCopyFlatData[int32](out[0]), tensors.MustCopyFlatData[int32](out[1])
+	wantS := []int32{4, 2, 0, 1, 3, 3, 4, 2, 1, 0}
+	wantR := []int32{2, 3, 1, 4, 0, 4, 3, 2, 0, 1}
+	for i := range wantS {
+		if shuffle[i] != wantS[i] || restore[i] != wantR[i] {
+			t.Fatalf("argsort %v, ranks %v; want %v and %v", shuffle, restore, wantS, wantR)
+		}
+	}
+}
