@@ -122,17 +122,7 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 		},
 		Data: src,
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
-			split, n := w.Val, p.Int("eval_size")
-			if ev.Split == "test" {
-				split, n = w.Test, 0
-			}
-			items := pairs.VQAItems(split, n)
-			logits, err := vqaEval(ev, answer, split, tok, items)
-			if err != nil {
-				return nil, err
-			}
-			ev.Result = &vqaResult{split: split, items: items, logits: logits}
-			m, err := vqaMetrics(ev, logits, items, split, blind)
+			m, err := vqaEvaluate(ev, answer, w, p.Int("eval_size"), tok, blind)
 			if err != nil {
 				return nil, err
 			}

@@ -80,20 +80,28 @@ func buildPerceiverShapes(env *Env) (*train.Task, error) {
 		TrainMetrics: []metric.Interface{
 			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
-			split, n := w.Val, p.Int("eval_size")
-			if ev.Split == "test" {
-				split, n = w.Test, 0
-			}
-			items := pairs.VQAItems(split, n)
-			logits, err := vqaEval(ev, answer, split, tok, items)
-			if err != nil {
-				return nil, err
-			}
-			ev.Result = &vqaResult{split: split, items: items, logits: logits}
-			return vqaMetrics(ev, logits, items, split, blind)
+			return vqaEvaluate(ev, answer, w, p.Int("eval_size"), tok, blind)
 		},
 		Report: vqaReport,
 	}, nil
+}
+
+// vqaEvaluate scores answer on the questions of the first evalSize images of the
+// validation split (0: all) during training, of the whole test split at the end; it
+// leaves a vqaResult for the report.
+func vqaEvaluate(ev *train.Evaluation, answer vqaAnswerer, w *shapeworld.World, evalSize int, tok text.Encoder,
+	blind *pairs.Blind) (train.Metrics, error) {
+	split, n := w.Val, evalSize
+	if ev.Split == "test" {
+		split, n = w.Test, 0
+	}
+	items := pairs.VQAItems(split, n)
+	logits, err := vqaEval(ev, answer, split, tok, items)
+	if err != nil {
+		return nil, err
+	}
+	ev.Result = &vqaResult{split: split, items: items, logits: logits}
+	return vqaMetrics(ev, logits, items, split, blind)
 }
 
 // vqaResult is what a VQA evaluation scored: items and their answer logits.
