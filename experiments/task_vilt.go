@@ -37,12 +37,8 @@ func viltFamily() Family {
 	}}
 }
 
-// viltConfig reads the model's size from the parameters.
-func viltConfig(p *Params, image int, tok text.Encoder) (vilt.Config, error) {
-	stem, err := intList(p.String("stem"))
-	if err != nil {
-		return vilt.Config{}, fmt.Errorf("parameter stem: %w", err)
-	}
+// viltConfig reads the model's size from the parameters (stem: the parsed stem).
+func viltConfig(p *Params, image int, stem []int, tok text.Encoder) (vilt.Config, error) {
 	cfg := vilt.Config{Image: image, Channels: 3, Patch: p.Int("patch"), Stem: stem, VocabSize: tok.VocabSize(),
 		MaxLen: tok.MaxLen(), Dim: p.Int("dim"), Depth: p.Int("depth"), Heads: p.Int("heads"), MLPDim: p.Int("mlp_dim"),
 		Dropout: p.Float("dropout")}
@@ -66,7 +62,10 @@ func viltTexts(split *shapeworld.Split) []string {
 
 func buildViLTShapes(env *Env) (*train.Task, error) {
 	p := env.P
-	if _, err := intList(p.String("stem")); err != nil {
+	// Parameters that need no data are read first: a typo must not cost the world's
+	// generation.
+	stem, err := intList(p.String("stem"))
+	if err != nil {
 		return nil, fmt.Errorf("parameter stem: %w", err)
 	}
 	if p.Int("pretrain_steps") < 0 || p.Float("mask_prob") <= 0 || p.Float("mask_prob") >= 1 {
@@ -84,7 +83,7 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	if err := tok.Save(filepath.Join(env.Dir, pairs.TokenizerFile)); err != nil {
 		return nil, err
 	}
-	cfg, err := viltConfig(p, w.Config.Size, tok)
+	cfg, err := viltConfig(p, w.Config.Size, stem, tok)
 	if err != nil {
 		return nil, err
 	}

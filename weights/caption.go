@@ -72,8 +72,19 @@ func (m *Model) PromptIDs(prompt string) ([]int32, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := []int32{m.Caption.BOS}
-	for _, w := range text.Words(prompt) {
+	words, err := m.wordIDs(tok, prompt)
+	if err != nil {
+		return nil, err
+	}
+	return append([]int32{m.Caption.BOS}, words...), nil
+}
+
+// wordIDs returns the ids of the words of s (text.Words), or an error naming the first
+// word outside tok's vocabulary: a run's word-level models (captioner, ViLT) would read
+// it as [UNK], a token they learned only as "some rare word".
+func (m *Model) wordIDs(tok *text.Tokenizer, s string) ([]int32, error) {
+	var ids []int32
+	for _, w := range text.Words(s) {
 		id := tok.ID(w)
 		if id == text.UNKID {
 			return nil, fmt.Errorf("%q is not in the model's vocabulary (%d words; infer tokenize -model %s shows the ids of a text)",

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/mmdna/mmdna/weights"
@@ -52,12 +53,23 @@ func runVQA(args []string, stdout, stderr io.Writer) error {
 		return bad("-question %q: %v", *question, err)
 	}
 	s.progress(len(images), stderr)
-	return s.r.Answers(len(images), loader(images), ids, mask, *topK, func(i int, a weights.Answer) error {
-		res := vqaResult{Image: images[i], Question: *question, Answer: a.Answers[0], Answers: a.Answers, Probs: a.Probs}
+	return s.r.AnswerProbs(len(images), loader(images), ids, mask, func(i int, row []float32) error {
+		probs := make([]float64, len(row))
+		for j, p := range row {
+			if math.IsNaN(float64(p)) {
+				return fmt.Errorf("%s: the model answered NaN", c.model)
+			}
+			probs[j] = float64(p)
+		}
+		res := vqaResult{Image: images[i], Question: *question}
+		for _, t := range top(probs, s.m.Labels, *topK) {
+			res.Answers, res.Probs = append(res.Answers, t.Label), append(res.Probs, t.Prob)
+		}
+		res.Answer = res.Answers[0]
 		return printResult(stdout, c.json, res, func() string {
-			parts := make([]string, len(a.Answers))
-			for k := range a.Answers {
-				parts[k] = fmt.Sprintf("%s %.3f", a.Answers[k], a.Probs[k])
+			parts := make([]string, len(res.Answers))
+			for k := range res.Answers {
+				parts[k] = fmt.Sprintf("%s %.3f", res.Answers[k], res.Probs[k])
 			}
 			return fmt.Sprintf("%s: %s", res.Image, strings.Join(parts, ", "))
 		})
