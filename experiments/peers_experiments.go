@@ -26,6 +26,8 @@ var experimentPeers = map[string]func(p *Params) []string{
 	"perceiver-fmnist": perceiverFMNISTPeer,
 	"fusion-shapes":    fusionShapesPeer,
 	"crossattn-match":  crossAttnMatchPeer,
+	"vilt-shapes":      viltShapesPeer,
+	"caption-shapes":   captionShapesPeer,
 }
 
 // PeerOf returns the function giving e's PyTorch peer command for resolved
@@ -41,7 +43,7 @@ func PeerOf(e *Experiment) func(p *Params) []string {
 // SuiteEntry is one experiment of the benchmark suite at its own size, with the
 // parameters that pick a variant.
 type SuiteEntry struct {
-	Family     string // the model family: vit, clip, mae, perceiver, fusion, crossattn.
+	Family     string // the model family: vit, clip, mae, perceiver, fusion, crossattn, vilt, caption.
 	Experiment string
 	Sets       string // -set syntax ("fusion=late"); empty for the experiment's defaults.
 }
@@ -63,7 +65,8 @@ func BenchSuite() []SuiteEntry {
 	for _, k := range fusion.Kinds {
 		s = append(s, SuiteEntry{"fusion", "fusion-shapes", "fusion=" + string(k)})
 	}
-	return append(s, SuiteEntry{"crossattn", "crossattn-match", ""})
+	return append(s, SuiteEntry{"crossattn", "crossattn-match", ""}, SuiteEntry{"vilt", "vilt-shapes", ""},
+		SuiteEntry{"caption", "caption-shapes", ""})
 }
 
 // recipeArgs are the peers' optimizer and schedule arguments (peerlib.recipe_args):

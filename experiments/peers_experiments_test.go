@@ -28,6 +28,15 @@ func TestExperimentPeersRecipe(t *testing.T) {
 		{"crossattn-match", small, []string{"--proj_dim 256 --attn_heads 8 --attn_dropout 0.1 --tokens pooled",
 			"--clip 0", "--warmup 100 --total_steps 1500"}},
 		{"crossattn-match", small + ";version=v3", nil},
+		{"vilt-shapes", small, []string{"bench/peers/vilt_shapes.py --image_size 64 --channels 3 --patch 16 " +
+			"--stem 32,64,128 --dim 128 --depth 4 --heads 4 --mlp_dim 256 --vocab ", "--max_len 16 --answers 32 --dropout 0",
+			"--mlm_weight 1 --mask_prob 0.15", "--lr 0.001 --wd 0.05", "--warmup 200 --total_steps 4000", "--no_decay none"}},
+		{"vilt-shapes", small + ";stem=32,x", nil},
+		{"caption-shapes", small, []string{"bench/peers/caption_shapes.py --image_size 64 --channels 3 --patch 8 " +
+			"--stem 32,64,128 --enc_dim 64 --enc_depth 4 --enc_heads 4 --enc_mlp 256 --dim 128 --depth 2 --heads 4 --mlp 512",
+			"--max_len 26 --dropout 0.1 --label_smoothing 0 --words_loss 0.1", "--lr 0.0015 --wd 0.05",
+			"--warmup 200 --total_steps 5500", "--no_decay none"}},
+		{"caption-shapes", small + ";data_dir=/nowhere", nil},
 	} {
 		e, err := Get(c.exp)
 		if err != nil {

@@ -30,7 +30,8 @@ from vit_fmnist import ViT
 
 
 class ConvTower(nn.Module):
-    """images [B, C, H, W] -> [B, channels[-1]]."""
+    """images [B, C, H, W] -> [B, channels[-1]]; features() is the stages before the mean
+    (the hybrid ViTs' stem, vilt_shapes.HybridEmbed)."""
 
     def __init__(self, in_channels, channels):
         super().__init__()
@@ -41,10 +42,13 @@ class ConvTower(nn.Module):
             self.norms.append(nn.LayerNorm(ch, eps=1e-6))
             in_channels = ch
 
-    def forward(self, x):
+    def features(self, x):  # [B, C, H, W] -> [B, channels[-1], H/2^stages, W/2^stages] (nn.ConvStages)
         for conv, norm in zip(self.convs, self.norms):
             x = norm(F.gelu(conv(x)).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)  # LayerNorm over the channels.
-        return x.mean(dim=(2, 3))
+        return x
+
+    def forward(self, x):
+        return self.features(x).mean(dim=(2, 3))
 
 
 class CLIP(nn.Module):
