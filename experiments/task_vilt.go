@@ -8,6 +8,7 @@ package experiments
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
 	"github.com/gomlx/gomlx/core/tensors"
@@ -31,7 +32,9 @@ func viltFamily() Family {
 		{"mlp_dim", 512, "MLP width"},
 		{"dropout", 0.0, "dropout on the embeddings, after attention and in the MLPs"},
 		{"pretrain_steps", 1000, "steps of image-text matching + masked language modelling on the captions before the VQA fine-tuning (0: none)"},
-		{"mask_prob", 0.15, "pre-training: probability that a caption word is masked (BERT's 80/10/10 corruption)"},
+		{"mask_prob", 0.15, "pre-training: probability that a candidate caption word is masked (BERT's 80/10/10 corruption)"},
+		{"mask_words", "all", "pre-training: the candidate words for masking: all (BERT's) or content (the words an answer can hold: colours, shapes, sizes, counts, places; whole words the image decides)"},
+		{"swapped", 0.0, "pre-training: share of the ITM negatives that are the image's own caption with one colour or shape changed (the rest: another image's caption)"},
 		{"mlm_weight", 1.0, "pre-training: weight of the MLM loss beside the ITM loss"},
 		{"eval_size", 500, "images of the eval split whose questions are scored during training (0: all)"},
 	}}
@@ -68,9 +71,12 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parameter stem: %w", err)
 	}
-	if p.Int("pretrain_steps") < 0 || p.Float("mask_prob") <= 0 || p.Float("mask_prob") >= 1 {
-		return nil, fmt.Errorf("parameters pretrain_steps=%d, mask_prob=%g: want pretrain_steps >= 0 and mask_prob in (0, 1)",
-			p.Int("pretrain_steps"), p.Float("mask_prob"))
+	if p.Int("pretrain_steps") < 0 || p.Float("mask_prob") <= 0 || p.Float("mask_prob") >= 1 || p.Float("swapped") < 0 || p.Float("swapped") > 1 {
+		return nil, fmt.Errorf("parameters pretrain_steps=%d, mask_prob=%g, swapped=%g: want pretrain_steps >= 0, mask_prob in (0, 1), swapped in [0, 1]",
+			p.Int("pretrain_steps"), p.Float("mask_prob"), p.Float("swapped"))
+	}
+	if m := p.String("mask_words"); m != "all" && m != "content" {
+		return nil, fmt.Errorf("parameter mask_words=%q: want all or content", m)
 	}
 	w, err := generateShapes(env)
 	if err != nil {
@@ -96,7 +102,11 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	if pretrain >= p.Int("steps") {
 		return nil, fmt.Errorf("parameter pretrain_steps=%d: must be below steps=%d, which leaves no VQA fine-tuning", pretrain, p.Int("steps"))
 	}
-	src := pairs.NewViLTSource(w.Train, tok, p.Int("batch_size"), uint64(p.Int("seed")), pretrain, p.Float("mask_prob"))
+	opts := pairs.ViLTOptions{Pretrain: pretrain, MaskProb: p.Float("mask_prob"), Swapped: p.Float("swapped"), Forbidden: w.IsHeldOut}
+	if p.String("mask_words") == "content" {
+		opts.Only = contentWords(tok)
+	}
+	src := pairs.NewViLTSource(w.Train, tok, p.Int("batch_size"), uint64(p.Int("seed")), opts)
 	if src.StepsPerEpoch() < 1 {
 		return nil, fmt.Errorf("parameter batch_size=%d: more than the %d training images", src.BatchSize(), w.Train.Images.N)
 	}
@@ -108,7 +118,15 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	}
 	mlmWeight := p.Float("mlm_weight")
 	blind := pairs.FitBlind(w.Train)
-	itmCheck := pairs.NewViLTSource(w.Val, tok, min(128, w.Val.Images.N), uint64(p.Int("seed"))+1, 1<<30, p.Float("mask_prob"))
+	// The check's negatives and masking are the training's; the validation split holds
+	// the held-out pairs, so nothing is forbidden there. Pretrain: every step pre-trains.
+	checkOpts := opts
+	checkOpts.Pretrain, checkOpts.Forbidden = 1<<30, nil
+	shapeIDs := map[int32]bool{}
+	for _, w := range shapeworld.ShapeNames {
+		shapeIDs[tok.ID(w)] = true
+	}
+	itmCheck := pairs.NewViLTSource(w.Val, tok, min(128, w.Val.Images.N), uint64(p.Int("seed"))+1, checkOpts)
 	return &train.Task{
 		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
 			out := vilt.Encode(scope, cfg, in[0], in[1], in[2])
@@ -125,7 +143,7 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := viltPretrainMetrics(ev, cfg, itmCheck, m); err != nil {
+			if err := viltPretrainMetrics(ev, cfg, itmCheck, shapeIDs, m); err != nil {
 				return nil, err
 			}
 			return m, nil
@@ -134,10 +152,30 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	}, nil
 }
 
+// contentWords accepts the ids of the words an answer of the shapes world can hold
+// (colours, shapes, sizes, counts and the words of places; not yes or no): the words
+// a caption cannot be completed with without the image.
+func contentWords(tok *text.Tokenizer) func(id int32) bool {
+	ids := map[int32]bool{}
+	for _, a := range shapeworld.Answers {
+		if a == "yes" || a == "no" {
+			continue
+		}
+		for _, w := range strings.Fields(a) {
+			if id := tok.ID(w); id != text.UNKID {
+				ids[id] = true
+			}
+		}
+	}
+	return func(id int32) bool { return ids[id] }
+}
+
 // viltPretrainMetrics adds the pre-training heads' accuracies on four fixed batches of
-// validation captions: itm_accuracy (half matching, half not) and mlm_accuracy (the
-// masked words of the matching captions recovered).
-func viltPretrainMetrics(ev *train.Evaluation, cfg vilt.Config, src *pairs.ViLTSource, m train.Metrics) error {
+// validation captions: itm_accuracy (half matching, half not), mlm_accuracy (the
+// masked words of the matching captions recovered) and mlm_shape_accuracy (the same
+// over the masked words in shapes, the ids of the shape words: whether the model reads
+// an object's shape off the image, which no caption's other words tell).
+func viltPretrainMetrics(ev *train.Evaluation, cfg vilt.Config, src *pairs.ViLTSource, shapes map[int32]bool, m train.Metrics) error {
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) []*Node {
 		out := vilt.Encode(scope, cfg, images, ids, mask)
 		return []*Node{ArgMax(vilt.ITMLogits(scope, out.Pooled), -1), ArgMax(vilt.MLMLogits(scope, cfg, out.Text), -1)}
@@ -145,7 +183,7 @@ func viltPretrainMetrics(ev *train.Evaluation, cfg vilt.Config, src *pairs.ViLTS
 	if err != nil {
 		return err
 	}
-	var itmRight, itmN, mlmRight, mlmN int
+	var itmRight, itmN, mlmRight, mlmN, shapeRight, shapeN int
 	for step := range 4 {
 		in, labels, err := src.Batch(step)
 		if err != nil {
@@ -169,11 +207,18 @@ func viltPretrainMetrics(ev *train.Evaluation, cfg vilt.Config, src *pairs.ViLTS
 				if mlmPred[i] == l {
 					mlmRight++
 				}
+				if shapes[l] {
+					shapeN++
+					if mlmPred[i] == l {
+						shapeRight++
+					}
+				}
 			}
 		}
 	}
 	m["itm_accuracy"] = float64(itmRight) / float64(max(itmN, 1))
 	m["mlm_accuracy"] = float64(mlmRight) / float64(max(mlmN, 1))
+	m["mlm_shape_accuracy"] = float64(shapeRight) / float64(max(shapeN, 1))
 	return nil
 }
 

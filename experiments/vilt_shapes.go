@@ -20,7 +20,9 @@ package experiments
 // count-of 0.540, relation 0.498, shape 0.177: colour-shape binding is not learned, and ITM
 // stayed at chance through the pre-training. Without it (pretrain_steps=0, the same 4000
 // steps) 0.648 in 26m06s: at this budget the pre-training costs more than it gives.
-// Details: docs/results/vqa.md.
+// -set 'mask_words=content;swapped=0.5' makes the pre-training need the image (ITM 0.75
+// after 1000 steps instead of chance) but not the answers better (0.605): the model
+// does not recognise shapes. Details: docs/results/vqa.md.
 
 func init() {
 	Register(&Experiment{

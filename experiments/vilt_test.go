@@ -3,6 +3,8 @@ package experiments
 import (
 	"strings"
 	"testing"
+
+	"github.com/mmdna/mmdna/datasets/text"
 )
 
 // viltTiny shrinks vilt-shapes to a few seconds: a width-16 ViLT with a one-stage
@@ -16,7 +18,15 @@ const viltTiny = "smoke=true;steps=24;pretrain_steps=12;warmup=3;eval_every=12;c
 func TestViLTShapesSmoke(t *testing.T) {
 	dir, res := runExp(t, "vilt-shapes", viltTiny)
 	wantRun(t, dir, res.Metrics, []string{"loss", "accuracy", "blind_accuracy", "accuracy_count", "accuracy_shape",
-		"blind_accuracy_shape", "blind_accuracy_relation", "itm_accuracy", "mlm_accuracy"}, "vqa.png", "tokenizer.json", "model.json")
+		"blind_accuracy_shape", "blind_accuracy_relation", "itm_accuracy", "mlm_accuracy", "mlm_shape_accuracy"}, "vqa.png", "tokenizer.json", "model.json")
+	wantLossFalls(t, dir, 2, 0.03)
+}
+
+// TestViLTShapesContentSmoke: the pre-training that needs the image (content-word
+// masking, one-word-swap negatives) runs and trains.
+func TestViLTShapesContentSmoke(t *testing.T) {
+	dir, res := runExp(t, "vilt-shapes", viltTiny+";mask_words=content;mask_prob=0.3;swapped=0.5")
+	wantRun(t, dir, res.Metrics, []string{"accuracy", "itm_accuracy", "mlm_accuracy", "mlm_shape_accuracy"}, "model.json")
 	wantLossFalls(t, dir, 2, 0.03)
 }
 
@@ -26,6 +36,8 @@ func TestViLTBadParams(t *testing.T) {
 	for sets, want := range map[string]string{
 		"stem=8,x":          "stem",
 		"mask_prob=0":       "mask_prob",
+		"mask_words=nouns":  "mask_words",
+		"swapped=1.5":       "swapped",
 		"pretrain_steps=24": "pretrain_steps",
 		"heads=3":           "dim",
 		"patch=5":           "patch",
@@ -35,5 +47,24 @@ func TestViLTBadParams(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("-set %s: error %v, want one naming %s", sets, err, want)
 		}
+	}
+}
+
+// TestContentWords: the content words are the answers' words (colours, shapes, counts,
+// sizes, places), never yes, no or a template word.
+func TestContentWords(t *testing.T) {
+	tok, err := text.Fit([]string{"is there a red circle at the top left?", "yes no two small what the"}, text.Config{MinFreq: 1, MaxLen: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	only := contentWords(tok)
+	for w, want := range map[string]bool{"red": true, "circle": true, "two": true, "small": true, "top": true, "left": true,
+		"yes": false, "no": false, "is": false, "there": false, "a": false, "the": false, "what": false, "at": false} {
+		if got := only(tok.ID(w)); got != want {
+			t.Errorf("contentWords(%q) = %v, want %v", w, got, want)
+		}
+	}
+	if only(text.UNKID) || only(text.MaskID) {
+		t.Error("contentWords accepts [UNK] or [MASK]")
 	}
 }

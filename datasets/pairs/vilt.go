@@ -19,14 +19,16 @@ const Ignored int32 = -1
 // random word 10% and stays itself 10%, and its label is its original id. Labels of
 // the tokens not chosen are Ignored. At least one word is chosen when there is one, so
 // every masked example teaches something. vocab is the tokenizer's size; random words
-// are drawn from the non-special ids.
-func MaskWords(rng *rand.Rand, ids, mask []int32, prob float64, vocab int) (masked, labels []int32) {
+// are drawn from the non-special ids. only, when not nil, restricts the candidates to
+// the ids it accepts (the words an image decides, masked whole); an encoding with none
+// of them is left as it is.
+func MaskWords(rng *rand.Rand, ids, mask []int32, prob float64, vocab int, only func(id int32) bool) (masked, labels []int32) {
 	masked, labels = make([]int32, len(ids)), make([]int32, len(ids))
 	copy(masked, ids)
 	var words []int
 	for i, id := range ids {
 		labels[i] = Ignored
-		if mask[i] != 0 && id != text.BOSID && id != text.EOSID && id != text.PadID {
+		if mask[i] != 0 && id != text.BOSID && id != text.EOSID && id != text.PadID && (only == nil || only(id)) {
 			words = append(words, i)
 		}
 	}
@@ -57,32 +59,46 @@ func corrupt(rng *rand.Rand, masked, labels, ids []int32, i, vocab int) {
 }
 
 // ViLTSource yields the batches of ViLT's two stages on a shapes world, one graph for
-// both: steps below Pretrain are image-text matching plus masked language modelling on
-// the captions, the later ones VQA on the questions.
+// both: steps below ViLTOptions.Pretrain are image-text matching plus masked language
+// modelling on the captions, the later ones VQA on the questions.
 //
 // Inputs: images [B, H, W, 3] (normalised), ids [B, L], mask [B, L] int32. Labels:
-// itm [B] (1 the caption is the image's, 0 another image's, Ignored in VQA), mlm [B, L]
-// (the original ids of the masked words of matching captions, else Ignored) and answer
-// [B] (an index of shapeworld.Answers, Ignored in pre-training).
+// itm [B] (1 the caption is the image's, 0 not, Ignored in VQA), mlm [B, L] (the
+// original ids of the masked words of matching captions, else Ignored) and answer [B]
+// (an index of shapeworld.Answers, Ignored in pre-training).
 //
-// In pre-training half the captions are the image's own, half a caption of another
-// image drawn at random (ViLT's ITM negatives). Every caption is masked, and the masked
-// words of the matching ones are the MLM targets: a mismatched caption cannot be
-// recovered from its image, and masking only the matching ones would let ITM read
-// the answer off the [MASK] tokens.
+// In pre-training half the captions are the image's own. The other half are ViLT's
+// negatives, another image's caption drawn at random, or, for the share
+// ViLTOptions.Swapped of them, the image's own caption with one colour or shape
+// changed so that it names an object the image does not hold (SwapAttribute): a random
+// caption is told apart by how many objects it names, a swapped one only by looking at
+// which colour goes with which shape. Every caption is masked, and the masked words of
+// the matching ones are the MLM targets: a mismatched caption cannot be recovered from
+// its image, and masking only the matching ones would let ITM read the answer off the
+// [MASK] tokens.
 type ViLTSource struct {
-	split    *shapeworld.Split
-	tok      text.Encoder
-	epochs   datasets.Epochs
-	pretrain int
-	maskProb float64
+	split  *shapeworld.Split
+	tok    text.Encoder
+	epochs datasets.Epochs
+	opts   ViLTOptions
 }
 
-// NewViLTSource returns the source of split in batches of batch, pre-training for the
-// first pretrain steps with words masked with probability maskProb.
-func NewViLTSource(split *shapeworld.Split, tok text.Encoder, batch int, seed uint64, pretrain int, maskProb float64) *ViLTSource {
-	return &ViLTSource{split: split, tok: tok, epochs: datasets.Epochs{Seed: seed, N: split.Images.N, Batch: batch},
-		pretrain: pretrain, maskProb: maskProb}
+// ViLTOptions are the pre-training choices of a ViLTSource.
+type ViLTOptions struct {
+	Pretrain int     // steps of ITM + MLM before VQA
+	MaskProb float64 // probability that a candidate word is masked
+	// Only, when not nil, limits the masked words to the ids it accepts (MaskWords).
+	Only func(id int32) bool
+	// Swapped is the share of ITM negatives made by SwapAttribute, in [0, 1].
+	Swapped float64
+	// Forbidden tells the colour-shape classes a swapped caption must not name (the
+	// held-out pairs, in training); nil: none.
+	Forbidden func(class int) bool
+}
+
+// NewViLTSource returns the source of split in batches of batch.
+func NewViLTSource(split *shapeworld.Split, tok text.Encoder, batch int, seed uint64, opts ViLTOptions) *ViLTSource {
+	return &ViLTSource{split: split, tok: tok, epochs: datasets.Epochs{Seed: seed, N: split.Images.N, Batch: batch}, opts: opts}
 }
 
 // StepsPerEpoch implements train.Source.
@@ -104,23 +120,12 @@ func (s *ViLTSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 	for j, i := range idx {
 		sc := s.split.Scenes[i]
 		itm[j], answers[j] = Ignored, Ignored
-		if step >= s.pretrain {
+		if step >= s.opts.Pretrain {
 			qa := sc.QA[rng.IntN(len(sc.QA))]
 			texts[j], answers[j] = qa.Question, qa.AnswerID
 			continue
 		}
-		other := i
-		if rng.IntN(2) == 0 && s.split.Images.N > 1 {
-			for other == i {
-				other = rng.IntN(s.split.Images.N)
-			}
-		}
-		caps := s.split.Scenes[other].Captions
-		texts[j] = caps[rng.IntN(len(caps))]
-		itm[j] = 0
-		if other == i {
-			itm[j] = 1
-		}
+		texts[j], itm[j] = s.caption(rng, i)
 	}
 	ids, mask := s.tok.EncodeBatch(texts)
 	mlm := make([]int32, B*L)
@@ -134,7 +139,7 @@ func (s *ViLTSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 		}
 		// Every caption is masked alike, so a [MASK] does not tell a matching caption
 		// from another image's; only the matching ones are scored for MLM.
-		masked, labels := MaskWords(rng, row, mask[j*L:(j+1)*L], s.maskProb, s.tok.VocabSize())
+		masked, labels := MaskWords(rng, row, mask[j*L:(j+1)*L], s.opts.MaskProb, s.tok.VocabSize(), s.opts.Only)
 		copy(row, masked)
 		if itm[j] == 0 {
 			for k := range labels {
@@ -148,4 +153,27 @@ func (s *ViLTSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 	labels := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(itm, B), tensors.FromFlatDataAndDimensions(mlm, B, L),
 		tensors.FromFlatDataAndDimensions(answers, B)}
 	return in, labels, nil
+}
+
+// caption draws the pre-training caption of image i: its own (label 1) or a negative
+// (label 0). A swapped negative that cannot be made (no caption of the image names a
+// colour-shape pair that can change) falls back to another image's caption.
+func (s *ViLTSource) caption(rng *rand.Rand, i int) (string, int32) {
+	caps := s.split.Scenes[i].Captions
+	if rng.IntN(2) == 0 || s.split.Images.N < 2 {
+		return caps[rng.IntN(len(caps))], 1
+	}
+	if rng.Float64() < s.opts.Swapped {
+		for _, k := range rng.Perm(len(caps)) {
+			if c, ok := SwapAttribute(rng, caps[k], s.split.Scenes[i], s.opts.Forbidden); ok {
+				return c, 0
+			}
+		}
+	}
+	other := i
+	for other == i {
+		other = rng.IntN(s.split.Images.N)
+	}
+	caps = s.split.Scenes[other].Captions
+	return caps[rng.IntN(len(caps))], 0
 }

@@ -3,9 +3,12 @@ package pairs
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/datasets/text"
 )
 
@@ -19,7 +22,7 @@ func TestMaskWords(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var chosen, masked, random, kept int
 	for range draws {
-		out, labels := MaskWords(rng, ids, mask, prob, vocab)
+		out, labels := MaskWords(rng, ids, mask, prob, vocab, nil)
 		n := 0
 		for i, l := range labels {
 			if i == 0 || i >= 6 {
@@ -71,6 +74,90 @@ func TestMaskWords(t *testing.T) {
 	}
 }
 
+// TestMaskWordsOnly: with a candidate filter only the accepted words are chosen (at
+// least one when there is one), and an encoding with none of them is left unchanged.
+func TestMaskWordsOnly(t *testing.T) {
+	ids := []int32{text.BOSID, 7, 8, 9, 10, 11, text.EOSID, text.PadID}
+	mask := []int32{1, 1, 1, 1, 1, 1, 1, 0}
+	only := func(id int32) bool { return id == 8 || id == 10 }
+	rng := rand.New(rand.NewPCG(3, 4))
+	var chosen [12]int
+	for range 2000 {
+		_, labels := MaskWords(rng, ids, mask, 0.15, 40, only)
+		n := 0
+		for i, l := range labels {
+			if l != Ignored {
+				chosen[ids[i]]++
+				n++
+			}
+		}
+		if n == 0 {
+			t.Fatalf("no word chosen: %v", labels)
+		}
+	}
+	for id, n := range chosen {
+		if (n > 0) != (id == 8 || id == 10) {
+			t.Errorf("word %d chosen %d times; want only 8 and 10", id, n)
+		}
+	}
+	none := func(int32) bool { return false }
+	out, labels := MaskWords(rng, ids, mask, 0.9, 40, none)
+	for i := range ids {
+		if out[i] != ids[i] || labels[i] != Ignored {
+			t.Fatalf("no candidate: out %v labels %v, want the encoding unchanged", out, labels)
+		}
+	}
+}
+
+// TestViLTSourceSwapped: with Swapped 1 every negative is the image's own caption with
+// one word of a colour-shape pair changed to name an object the image lacks, and
+// Forbidden classes are never named.
+func TestViLTSourceSwapped(t *testing.T) {
+	sp := vqaWorld()
+	sp.Scenes[0].Captions = []string{"a red star", "one red star on black"}
+	sp.Scenes[0].Objects = []shapeworld.Object{{Colour: shapeworld.Red, Shape: shapeworld.Star}}
+	sp.Scenes[1].Captions = []string{"a blue circle", "one blue circle on white"}
+	forbidden := func(class int) bool { return class == shapeworld.Class(shapeworld.Green, shapeworld.Star) }
+	src := NewViLTSource(sp, nil, 2, 5, ViLTOptions{Pretrain: 50, MaskProb: 0.3, Swapped: 1, Forbidden: forbidden})
+	rng := rand.New(rand.NewPCG(5, 6))
+	negatives := 0
+	for range 400 {
+		c, label := src.caption(rng, 0)
+		if label == 1 {
+			if !slices.Contains(sp.Scenes[0].Captions, c) {
+				t.Fatalf("matching caption %q is not one of the image's", c)
+			}
+			continue
+		}
+		negatives++
+		if strings.Contains(c, "green star") {
+			t.Fatalf("swapped caption %q names a forbidden pair", c)
+		}
+		diff := -1
+		for _, own := range sp.Scenes[0].Captions {
+			a, b := strings.Fields(own), strings.Fields(c)
+			if len(a) != len(b) {
+				continue
+			}
+			d := 0
+			for k := range a {
+				if a[k] != b[k] {
+					d++
+				}
+			}
+			if diff < 0 || d < diff {
+				diff = d
+			}
+		}
+		if diff != 1 {
+			t.Fatalf("negative %q differs from the image's captions in %d words, want 1", c, diff)
+		}
+	}
+	if negatives < 150 {
+		t.Errorf("%d negatives of 400, want about half", negatives)
+	}
+}
+
 // TestViLTSourceStages: pre-training batches carry ITM labels (both kinds) and MLM
 // labels only on matching captions, with masking on every caption; VQA batches carry
 // answers only.
@@ -89,7 +176,7 @@ func TestViLTSourceStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := NewViLTSource(sp, tok, 2, 5, 50, 0.3)
+	src := NewViLTSource(sp, tok, 2, 5, ViLTOptions{Pretrain: 50, MaskProb: 0.3})
 	var itmSeen [2]int
 	maskedIn := [2]int{}
 	for step := range 50 {
