@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -148,9 +149,7 @@ func runPeer(exp *experiments.Experiment, batch int, pr peerRun, o peerOptions, 
 	var out, errOut bytes.Buffer
 	cmd := exec.Command(o.python, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	// JAX would reserve 75% of the GPU at start: grow as needed, as go-xla does. No
-	// __pycache__ in the peers' directory.
-	cmd.Env = append(os.Environ(), "XLA_PYTHON_CLIENT_PREALLOCATE=false", "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Env = peerEnv(os.Environ())
 	if err := cmd.Run(); err != nil {
 		return Row{}, fmt.Errorf("%s %s: %v: %s", o.python, strings.Join(args, " "), err, lastLine(errOut.String()))
 	}
@@ -179,4 +178,22 @@ func runPeer(exp *experiments.Experiment, batch int, pr peerRun, o peerOptions, 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// peerEnv is the environment of a peer: environ, plus what the peers need to be timed
+// fairly. JAX would reserve 75% of the GPU at start: it grows as needed, as go-xla does.
+// No __pycache__ in the peers' directory. OpenMP threads wait passively unless environ
+// says otherwise: torch's OpenMP pool and OpenBLAS's own pthreads share the 2 cores,
+// and OpenMP's default spinning after each element-wise op took the cores from the
+// next matrix product. Measured on fusion-shapes [late], 30 steps, three alternating
+// rounds (docs/results/perf.md): 69.1, 94.5, 88.3 ms per step spinning, 41.8, 38.6,
+// 39.3 ms passive.
+func peerEnv(environ []string) []string {
+	env := append(slices.Clip(environ), "XLA_PYTHON_CLIENT_PREALLOCATE=false", "PYTHONDONTWRITEBYTECODE=1")
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "OMP_WAIT_POLICY=") {
+			return env
+		}
+	}
+	return append(env, "OMP_WAIT_POLICY=PASSIVE")
 }

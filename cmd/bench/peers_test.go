@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -149,5 +150,19 @@ func TestBadPeerFlags(t *testing.T) {
 		if _, err := os.Stat(jsonPath); err == nil {
 			t.Errorf("%v: rows written despite the error", c.flags)
 		}
+	}
+}
+
+// TestPeerEnv: peers wait passively in OpenMP unless the caller's environment chooses,
+// and keep the caller's environment.
+func TestPeerEnv(t *testing.T) {
+	got := peerEnv([]string{"HOME=/root"})
+	if !slices.Contains(got, "OMP_WAIT_POLICY=PASSIVE") || !slices.Contains(got, "HOME=/root") ||
+		!slices.Contains(got, "PYTHONDONTWRITEBYTECODE=1") {
+		t.Errorf("peerEnv = %v, want HOME kept, OMP_WAIT_POLICY=PASSIVE and no bytecode", got)
+	}
+	got = peerEnv([]string{"OMP_WAIT_POLICY=ACTIVE"})
+	if slices.Contains(got, "OMP_WAIT_POLICY=PASSIVE") || !slices.Contains(got, "OMP_WAIT_POLICY=ACTIVE") {
+		t.Errorf("peerEnv = %v, want the caller's OMP_WAIT_POLICY=ACTIVE kept alone", got)
 	}
 }
