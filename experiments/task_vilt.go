@@ -34,6 +34,7 @@ func viltFamily() Family {
 		{"pretrain_steps", 1000, "steps of image-text matching + masked language modelling on the captions before the VQA fine-tuning (0: none)"},
 		{"mask_prob", 0.15, "pre-training: probability that a candidate caption word is masked (BERT's 80/10/10 corruption)"},
 		{"mask_words", "all", "pre-training: the candidate words for masking: all (BERT's) or content (the words an answer can hold: colours, shapes, sizes, counts, places; whole words the image decides)"},
+		{"words_loss", 0.0, "weight of an image-only bag-of-words loss on the patch embeddings (the content words of the image's captions; vilt.WordsLoss), in every step; 0: none"},
 		{"swapped", 0.0, "pre-training: share of the ITM negatives that are the image's own caption with one colour or shape changed (the rest: another image's caption)"},
 		{"mlm_weight", 1.0, "pre-training: weight of the MLM loss beside the ITM loss"},
 		{"eval_size", 500, "images of the eval split whose questions are scored during training (0: all)"},
@@ -75,6 +76,9 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 		return nil, fmt.Errorf("parameters pretrain_steps=%d, mask_prob=%g, swapped=%g: want pretrain_steps >= 0, mask_prob in (0, 1), swapped in [0, 1]",
 			p.Int("pretrain_steps"), p.Float("mask_prob"), p.Float("swapped"))
 	}
+	if p.Float("words_loss") < 0 {
+		return nil, fmt.Errorf("parameter words_loss=%g: want >= 0", p.Float("words_loss"))
+	}
 	if m := p.String("mask_words"); m != "all" && m != "content" {
 		return nil, fmt.Errorf("parameter mask_words=%q: want all or content", m)
 	}
@@ -106,6 +110,10 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	if p.String("mask_words") == "content" {
 		opts.Only = contentWords(tok)
 	}
+	wordsWeight := p.Float("words_loss")
+	if wordsWeight > 0 {
+		opts.Words = contentWords(tok)
+	}
 	src := pairs.NewViLTSource(w.Train, tok, p.Int("batch_size"), uint64(p.Int("seed")), opts)
 	if src.StepsPerEpoch() < 1 {
 		return nil, fmt.Errorf("parameter batch_size=%d: more than the %d training images", src.BatchSize(), w.Train.Images.N)
@@ -121,7 +129,7 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	// The check's negatives and masking are the training's; the validation split holds
 	// the held-out pairs, so nothing is forbidden there. Pretrain: every step pre-trains.
 	checkOpts := opts
-	checkOpts.Pretrain, checkOpts.Forbidden = 1<<30, nil
+	checkOpts.Pretrain, checkOpts.Forbidden, checkOpts.Words = 1<<30, nil, nil
 	shapeIDs := map[int32]bool{}
 	for _, w := range shapeworld.ShapeNames {
 		shapeIDs[tok.ID(w)] = true
@@ -130,12 +138,20 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	return &train.Task{
 		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
 			out := vilt.Encode(scope, cfg, in[0], in[1], in[2])
-			return []*Node{vilt.ITMLogits(scope, out.Pooled), vilt.MLMLogits(scope, cfg, out.Text),
+			preds := []*Node{vilt.ITMLogits(scope, out.Pooled), vilt.MLMLogits(scope, cfg, out.Text),
 				vilt.VQALogits(scope, cfg, out.Pooled, answers)}
+			if wordsWeight > 0 {
+				preds = append(preds, vilt.WordsLogits(scope, cfg, out.Patches))
+			}
+			return preds
 		},
 		Loss: func(labels, preds []*Node) *Node {
 			l := Add(vilt.MaskedCrossEntropy(preds[0], labels[0]), vilt.MaskedCrossEntropy(preds[2], labels[2]))
-			return Add(l, MulScalar(vilt.MaskedCrossEntropy(preds[1], labels[1]), mlmWeight))
+			l = Add(l, MulScalar(vilt.MaskedCrossEntropy(preds[1], labels[1]), mlmWeight))
+			if wordsWeight > 0 {
+				l = Add(l, MulScalar(vilt.WordsLoss(preds[3], labels[3]), wordsWeight))
+			}
+			return l
 		},
 		Data: src,
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {

@@ -22,10 +22,10 @@ func TestViLTShapesSmoke(t *testing.T) {
 	wantLossFalls(t, dir, 2, 0.03)
 }
 
-// TestViLTShapesContentSmoke: the pre-training that needs the image (content-word
-// masking, one-word-swap negatives) runs and trains.
+// TestViLTShapesContentSmoke: the options that make the model need the image
+// (content-word masking, one-word-swap negatives, the bag-of-words loss) run and train.
 func TestViLTShapesContentSmoke(t *testing.T) {
-	dir, res := runExp(t, "vilt-shapes", viltTiny+";mask_words=content;mask_prob=0.3;swapped=0.5")
+	dir, res := runExp(t, "vilt-shapes", viltTiny+";mask_words=content;mask_prob=0.3;swapped=0.5;words_loss=0.5")
 	wantRun(t, dir, res.Metrics, []string{"accuracy", "itm_accuracy", "mlm_accuracy", "mlm_shape_accuracy"}, "model.json")
 	wantLossFalls(t, dir, 2, 0.03)
 }
@@ -38,6 +38,7 @@ func TestViLTBadParams(t *testing.T) {
 		"mask_prob=0":       "mask_prob",
 		"mask_words=nouns":  "mask_words",
 		"swapped=1.5":       "swapped",
+		"words_loss=-1":     "words_loss",
 		"pretrain_steps=24": "pretrain_steps",
 		"heads=3":           "dim",
 		"patch=5":           "patch",

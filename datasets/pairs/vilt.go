@@ -65,7 +65,8 @@ func corrupt(rng *rand.Rand, masked, labels, ids []int32, i, vocab int) {
 // Inputs: images [B, H, W, 3] (normalised), ids [B, L], mask [B, L] int32. Labels:
 // itm [B] (1 the caption is the image's, 0 not, Ignored in VQA), mlm [B, L] (the
 // original ids of the masked words of matching captions, else Ignored) and answer [B]
-// (an index of shapeworld.Answers, Ignored in pre-training).
+// (an index of shapeworld.Answers, Ignored in pre-training); with ViLTOptions.Words a
+// fourth, words [B, VocabSize] float32.
 //
 // In pre-training half the captions are the image's own. The other half are ViLT's
 // negatives, another image's caption drawn at random, or, for the share
@@ -81,6 +82,7 @@ type ViLTSource struct {
 	tok    text.Encoder
 	epochs datasets.Epochs
 	opts   ViLTOptions
+	words  [][]int32 // per image, the ids ViLTOptions.Words accepts in its captions.
 }
 
 // ViLTOptions are the pre-training choices of a ViLTSource.
@@ -94,11 +96,30 @@ type ViLTOptions struct {
 	// Forbidden tells the colour-shape classes a swapped caption must not name (the
 	// held-out pairs, in training); nil: none.
 	Forbidden func(class int) bool
+	// Words, when not nil, picks the word ids of the fourth label: the multi-hot bag of
+	// the words it accepts among the image's captions, in every step (vilt.WordsLoss).
+	Words func(id int32) bool
 }
 
 // NewViLTSource returns the source of split in batches of batch.
 func NewViLTSource(split *shapeworld.Split, tok text.Encoder, batch int, seed uint64, opts ViLTOptions) *ViLTSource {
-	return &ViLTSource{split: split, tok: tok, epochs: datasets.Epochs{Seed: seed, N: split.Images.N, Batch: batch}, opts: opts}
+	s := &ViLTSource{split: split, tok: tok, epochs: datasets.Epochs{Seed: seed, N: split.Images.N, Batch: batch}, opts: opts}
+	if opts.Words != nil {
+		s.words = make([][]int32, len(split.Scenes))
+		for i, sc := range split.Scenes {
+			seen := map[int32]bool{}
+			for _, c := range sc.Captions {
+				ids, mask := tok.Encode(c)
+				for k, id := range ids {
+					if mask[k] != 0 && opts.Words(id) && !seen[id] {
+						seen[id] = true
+						s.words[i] = append(s.words[i], id)
+					}
+				}
+			}
+		}
+	}
+	return s
 }
 
 // StepsPerEpoch implements train.Source.
@@ -152,6 +173,16 @@ func (s *ViLTSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 	in := []*tensors.Tensor{x, tensors.FromFlatDataAndDimensions(ids, B, L), tensors.FromFlatDataAndDimensions(mask, B, L)}
 	labels := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(itm, B), tensors.FromFlatDataAndDimensions(mlm, B, L),
 		tensors.FromFlatDataAndDimensions(answers, B)}
+	if s.words != nil {
+		V := s.tok.VocabSize()
+		bag := make([]float32, B*V)
+		for j, i := range idx {
+			for _, id := range s.words[i] {
+				bag[j*V+int(id)] = 1
+			}
+		}
+		labels = append(labels, tensors.FromFlatDataAndDimensions(bag, B, V))
+	}
 	return in, labels, nil
 }
 

@@ -158,6 +158,45 @@ func TestViLTSourceSwapped(t *testing.T) {
 	}
 }
 
+// TestViLTSourceWords: with Words the fourth label is the multi-hot bag of the
+// accepted words of the image's own captions, in both stages.
+func TestViLTSourceWords(t *testing.T) {
+	sp := vqaWorld()
+	sp.Scenes[0].Captions = []string{"a red star", "one red star on black"}
+	sp.Scenes[1].Captions = []string{"a blue circle", "one blue circle on white"}
+	tok, err := text.Fit(append(sp.Scenes[0].Captions, sp.Scenes[1].Captions...), text.Config{MinFreq: 1, MaxLen: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := map[int32]string{tok.ID("red"): "red", tok.ID("star"): "star", tok.ID("blue"): "blue", tok.ID("circle"): "circle"}
+	words := func(id int32) bool { _, ok := content[id]; return ok }
+	src := NewViLTSource(sp, tok, 2, 5, ViLTOptions{Pretrain: 1, MaskProb: 0.3, Words: words})
+	V := tok.VocabSize()
+	for _, step := range []int{0, 1} {
+		in, labels, err := src.Batch(step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(labels) != 4 {
+			t.Fatalf("step %d: %d labels, want 4", step, len(labels))
+		}
+		bag := tensors.MustCopyFlatData[float32](labels[3])
+		for j := range 2 {
+			first := tensors.MustCopyFlatData[float32](in[0])[j*16*16*3] // image 1 is white, image 0 black.
+			want := map[string]bool{"red": true, "star": true}
+			if first > 0 {
+				want = map[string]bool{"blue": true, "circle": true}
+			}
+			for id := range V {
+				w, isContent := content[int32(id)]
+				if got, exp := bag[j*V+id] == 1, isContent && want[w]; got != exp {
+					t.Errorf("step %d, example %d: word %q (%d) in bag %v, want %v", step, j, tok.Token(int32(id)), id, got, exp)
+				}
+			}
+		}
+	}
+}
+
 // TestViLTSourceStages: pre-training batches carry ITM labels (both kinds) and MLM
 // labels only on matching captions, with masking on every caption; VQA batches carry
 // answers only.

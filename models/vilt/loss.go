@@ -3,7 +3,9 @@ package vilt
 import (
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmdna/mmdna/nn"
 )
 
 // Ignore is the label of a position or example a loss skips (PyTorch's ignore_index
@@ -29,4 +31,28 @@ func MaskedCrossEntropy(logits, labels *Node) *Node {
 	w := ConvertDType(valid, logits.DType())
 	n := ReduceAllSum(w)
 	return Div(ReduceAllSum(Mul(nll, w)), Max(n, OnesLike(n)))
+}
+
+// WordsLogits is an image-only bag-of-words head over the patch embeddings
+// (Output.Patches [batch, P, Dim], before the single stream, so the text cannot tell
+// it): a per-patch Dense, GELU, Dense to the vocabulary, then the maximum over the
+// patches (a word is in the image when one patch shows it). Returns [batch, VocabSize].
+// Variables under scope "words".
+func WordsLogits(scope *model.Scope, cfg Config, patches *Node) *Node {
+	s := scope.WithInitializer(nn.XavierUniformInit(scope)).In("words")
+	h := nn.Activate(nn.Dense(s.In("fc1"), patches, true, cfg.Dim), nn.ActGELU)
+	return ReduceMax(nn.Dense(s.In("fc2"), h, true, cfg.VocabSize), 1)
+}
+
+// WordsLoss is the sigmoid cross-entropy of WordsLogits [batch, V] against multi-hot
+// targets [batch, V] (1 where the image's captions hold the word), summed over the
+// vocabulary and averaged over the batch, as caption.WordsLoss (Fang et al. 2015).
+func WordsLoss(logits, targets *Node) *Node {
+	if !logits.Shape().EqualDimensions(targets.Shape()) {
+		exceptions.Panicf("vilt.WordsLoss: logits %s and targets %s: want the same shape", logits.Shape(), targets.Shape())
+	}
+	t := ConvertDType(targets, logits.DType())
+	// Stable form: max(x, 0) - x·t + log(1 + exp(-|x|)).
+	bce := Add(Sub(Max(logits, ZerosLike(logits)), Mul(logits, t)), Log1P(Exp(Neg(Abs(logits)))))
+	return ReduceAllMean(ReduceSum(bce, -1))
 }

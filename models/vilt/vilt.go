@@ -101,6 +101,7 @@ type Output struct {
 	Encoded   *Node   // [batch, L + ImageTokens, Dim]: text first, then the image class token and patches.
 	Text      *Node   // [batch, L, Dim]: the encoded text tokens (MLM reads them).
 	Pooled    *Node   // [batch, Dim]: tanh(Dense(first token)).
+	Patches   *Node   // [batch, ImageTokens-1, Dim]: the patch embeddings before the stream (image only).
 	Attention []*Node // per block [batch, heads, tokens, tokens], with ReturnAttention.
 }
 
@@ -121,8 +122,8 @@ func Encode(scope *model.Scope, cfg Config, images, ids, mask *Node) *Output {
 	}
 	scope = scope.WithInitializer(nn.XavierUniformInit(scope))
 	x, keyMask := embed(scope, cfg, images, ids, mask)
+	out := &Output{Patches: Slice(x, AxisRange(), AxisRange(ids.Shape().Dim(1)+1))}
 	x = layers.DropoutStatic(scope, x, cfg.Dropout)
-	out := &Output{}
 	out.Encoded, out.Attention = nn.Encoder(scope.In("encoder"), nn.EncoderConfig{Depth: cfg.Depth,
 		BlockConfig: nn.BlockConfig{Heads: cfg.Heads, MLPDim: cfg.MLPDim, Dropout: cfg.Dropout,
 			ReturnAttention: cfg.ReturnAttention}}, x, keyMask)

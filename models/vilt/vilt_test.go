@@ -186,6 +186,45 @@ func TestMaskedCrossEntropy(t *testing.T) {
 	}
 }
 
+// TestWordsLoss: the sigmoid cross-entropy by hand, summed over the words and averaged
+// over the batch; and WordsLogits reads the patches only: [batch, VocabSize].
+func TestWordsLoss(t *testing.T) {
+	logits := [][]float32{{2, -1, 0}, {-3, 0.5, 1}}
+	targets := [][]float32{{1, 0, 1}, {0, 1, 0}}
+	out := testbackend.Run(t, model.NewStore(), func(_ *model.Scope, logits, targets *Node) []*Node {
+		return []*Node{WordsLoss(logits, targets)}
+	}, logits, targets)
+	want := 0.0
+	for i := range logits {
+		for j, x := range logits[i] {
+			p := 1 / (1 + math.Exp(-float64(x)))
+			if targets[i][j] == 1 {
+				want -= math.Log(p)
+			} else {
+				want -= math.Log(1 - p)
+			}
+		}
+	}
+	want /= 2
+	if got := float64(tensors.ToScalar[float32](out[0])); math.Abs(got-want) > 1e-5 {
+		t.Errorf("WordsLoss %g, want %g", got, want)
+	}
+	cfg := tiny()
+	patches := make([][][]float32, 2)
+	for b := range patches {
+		patches[b] = make([][]float32, cfg.ImageTokens()-1)
+		for p := range patches[b] {
+			patches[b][p] = make([]float32, cfg.Dim)
+		}
+	}
+	got := testbackend.Run(t, model.NewStore(), func(scope *model.Scope, x *Node) []*Node {
+		return []*Node{WordsLogits(scope, cfg, x)}
+	}, patches)[0]
+	if d := got.Shape().Dimensions; len(d) != 2 || d[0] != 2 || d[1] != cfg.VocabSize {
+		t.Errorf("WordsLogits shape %v, want [2, %d]", d, cfg.VocabSize)
+	}
+}
+
 // TestTrainingNeedsBoth trains a tiny ViLT on answers that depend on both modalities:
 // images are bright or dark, questions ask "bright?" (id 5) or "dark?" (id 6), the
 // answer is yes (0) when they agree. Neither modality alone beats chance.
