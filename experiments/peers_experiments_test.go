@@ -30,7 +30,7 @@ func TestExperimentPeersRecipe(t *testing.T) {
 		{"crossattn-match", small + ";version=v3", nil},
 		{"vilt-shapes", small, []string{"bench/peers/vilt_shapes.py --image_size 64 --channels 3 --patch 16 " +
 			"--stem 32,64,128 --dim 128 --depth 4 --heads 4 --mlp_dim 256 --vocab ", "--max_len 16 --answers 32 --dropout 0",
-			"--mlm_weight 1 --mask_prob 0.15", "--lr 0.001 --wd 0.05", "--warmup 200 --total_steps 4000", "--no_decay none"}},
+			"--mlm_weight 1 --mask_prob 0.3 --words_loss 0.2", "--lr 0.001 --wd 0.05", "--warmup 200 --total_steps 4000", "--no_decay none"}},
 		{"vilt-shapes", small + ";stem=32,x", nil},
 		{"caption-shapes", small, []string{"bench/peers/caption_shapes.py --image_size 64 --channels 3 --patch 8 " +
 			"--stem 32,64,128 --enc_dim 64 --enc_depth 4 --enc_heads 4 --enc_mlp 256 --dim 128 --depth 2 --heads 4 --mlp 512",

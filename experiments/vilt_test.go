@@ -22,10 +22,10 @@ func TestViLTShapesSmoke(t *testing.T) {
 	wantLossFalls(t, dir, 2, 0.03)
 }
 
-// TestViLTShapesContentSmoke: the options that make the model need the image
-// (content-word masking, one-word-swap negatives, the bag-of-words loss) run and train.
-func TestViLTShapesContentSmoke(t *testing.T) {
-	dir, res := runExp(t, "vilt-shapes", viltTiny+";mask_words=content;mask_prob=0.3;swapped=0.5;words_loss=0.5")
+// TestViLTShapesBERTSmoke: ViLT's own pre-training (BERT masking of every word, random
+// negatives, no bag-of-words loss) runs and trains beside the defaults.
+func TestViLTShapesBERTSmoke(t *testing.T) {
+	dir, res := runExp(t, "vilt-shapes", viltTiny+";mask_words=all;mask_prob=0.15;swapped=0;words_loss=0")
 	wantRun(t, dir, res.Metrics, []string{"accuracy", "itm_accuracy", "mlm_accuracy", "mlm_shape_accuracy"}, "model.json")
 	wantLossFalls(t, dir, 2, 0.03)
 }

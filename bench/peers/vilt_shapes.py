@@ -85,17 +85,21 @@ class ViLT(nn.Module):
         self.mlm_bias = nn.Parameter(torch.zeros(a.vocab))
         self.vqa = nn.Sequential(nn.Linear(a.dim, 2 * a.dim), nn.LayerNorm(2 * a.dim, eps=1e-5), nn.GELU(),
                                  nn.Linear(2 * a.dim, a.answers))
+        # The image-only bag-of-words head on the patch embeddings (--words_loss > 0).
+        self.words = (nn.Sequential(nn.Linear(a.dim, a.dim), nn.GELU(), nn.Linear(a.dim, a.vocab))
+                      if a.words_loss > 0 else None)
 
-    def forward(self, images, ids, mask):  # -> ITM [B, 2], MLM [B, L, vocab], VQA [B, answers] logits
+    def forward(self, images, ids, mask):  # -> ITM [B, 2], MLM [B, L, vocab], VQA [B, answers], words [B, vocab] or None
         length = ids.shape[1]
         text = self.text_ln(self.word(ids) + self.text_pos.weight[:length] + self.types.weight[0])
-        img = self.image(images)
-        img = torch.cat([self.cls.expand(img.shape[0], -1, -1), img], dim=1) + self.types.weight[1]
+        patches = self.image(images)
+        words = None if self.words is None else self.words(patches).amax(dim=1)
+        img = torch.cat([self.cls.expand(patches.shape[0], -1, -1), patches], dim=1) + self.types.weight[1]
         pad = torch.cat([mask == 0, torch.zeros(img.shape[:2], dtype=torch.bool, device=img.device)], dim=1)
         x = self.encoder(self.dropout(torch.cat([text, img], dim=1)), src_key_padding_mask=pad)
         pooled = torch.tanh(self.pooler(x[:, 0]))
         mlm = F.linear(self.mlm(x[:, :length]), self.word.weight, self.mlm_bias)
-        return self.itm(pooled), mlm, self.vqa(pooled)
+        return self.itm(pooled), mlm, self.vqa(pooled), words
 
 
 def masked_ce(logits, labels):
@@ -114,6 +118,7 @@ def parser():
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--mlm_weight", type=float, default=1.0)
     ap.add_argument("--mask_prob", type=float, default=0.15, help="share of the real words with an MLM label")
+    ap.add_argument("--words_loss", type=float, default=0.0, help="weight of the bag-of-words loss on the patches; 0: no head")
     return ap
 
 
@@ -130,12 +135,17 @@ def data(args, device):
     mlm = torch.where(masked, ids, torch.full_like(ids, -1)).to(device)
     itm = torch.randint(0, 2, (b,), generator=g).to(device)
     answers = torch.randint(0, args.answers, (b,), generator=g).to(device)
+    bag = (torch.rand(b, args.vocab, generator=g) < 0.05).float().to(device)
     ids, mask = ids.to(device), mask.to(device)
 
     def loss(m):
-        itm_logits, mlm_logits, vqa_logits = m(images, ids, mask)
-        return (masked_ce(itm_logits, itm) + masked_ce(vqa_logits, answers)
-                + args.mlm_weight * masked_ce(mlm_logits, mlm))
+        itm_logits, mlm_logits, vqa_logits, words = m(images, ids, mask)
+        total = (masked_ce(itm_logits, itm) + masked_ce(vqa_logits, answers)
+                 + args.mlm_weight * masked_ce(mlm_logits, mlm))
+        if words is not None:
+            bce = F.binary_cross_entropy_with_logits(words, bag, reduction="none").sum(-1).mean()
+            total = total + args.words_loss * bce
+        return total
     return loss
 
 
