@@ -38,7 +38,7 @@ func viltDataOf(p *Params) (viltData, error) {
 	if err != nil {
 		return viltData{}, err
 	}
-	tok, err := text.Fit(viltTexts(w.Train), text.Config{MinFreq: 1, MaxLen: p.Int("max_len")})
+	tok, err := fitViLTTokenizer(w, p)
 	if err != nil {
 		return viltData{}, err
 	}

@@ -52,6 +52,12 @@ func viltConfig(p *Params, image int, stem []int, tok text.Encoder) (vilt.Config
 	return cfg, nil
 }
 
+// fitViLTTokenizer fits vilt-shapes' word tokenizer on the world's training captions and
+// questions, max_len tokens long (the experiment and its PyTorch peer fit the same one).
+func fitViLTTokenizer(w *shapeworld.World, p *Params) (*text.Tokenizer, error) {
+	return text.Fit(viltTexts(w.Train), text.Config{MinFreq: 1, MaxLen: p.Int("max_len")})
+}
+
 // viltTexts are the texts the tokenizer is fitted on: every training caption and question.
 func viltTexts(split *shapeworld.Split) []string {
 	var texts []string
@@ -86,7 +92,7 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := text.Fit(viltTexts(w.Train), text.Config{MinFreq: 1, MaxLen: p.Int("max_len")})
+	tok, err := fitViLTTokenizer(w, p)
 	if err != nil {
 		return nil, fmt.Errorf("parameter max_len: %w", err)
 	}
@@ -107,12 +113,13 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 		return nil, fmt.Errorf("parameter pretrain_steps=%d: must be below steps=%d, which leaves no VQA fine-tuning", pretrain, p.Int("steps"))
 	}
 	opts := pairs.ViLTOptions{Pretrain: pretrain, MaskProb: p.Float("mask_prob"), Swapped: p.Float("swapped"), Forbidden: w.IsHeldOut}
+	content := contentWords(tok)
 	if p.String("mask_words") == "content" {
-		opts.Only = contentWords(tok)
+		opts.Only = content
 	}
 	wordsWeight := p.Float("words_loss")
 	if wordsWeight > 0 {
-		opts.Words = contentWords(tok)
+		opts.Words = content
 	}
 	src := pairs.NewViLTSource(w.Train, tok, p.Int("batch_size"), uint64(p.Int("seed")), opts)
 	if src.StepsPerEpoch() < 1 {

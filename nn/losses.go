@@ -7,6 +7,13 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 )
 
+// SigmoidCrossEntropy is the element-wise binary cross-entropy of logits against targets
+// in [0, 1] (the same shape), in the stable form max(x, 0) - x·t + log(1 + exp(-|x|))
+// (PyTorch's binary_cross_entropy_with_logits, reduction="none").
+func SigmoidCrossEntropy(logits, targets *Node) *Node {
+	return Add(Sub(Max(logits, ZerosLike(logits)), Mul(logits, targets)), Log1P(Exp(Neg(Abs(logits)))))
+}
+
 // DefaultNormEpsilon is NormalizeL2's floor on the norm (PyTorch's F.normalize).
 const DefaultNormEpsilon = 1e-12
 

@@ -26,8 +26,7 @@ func WordsLoss(scope *model.Scope, cfg Config, encoded, ids *Node) *Node {
 	logits := nn.Dense(scope.In("words"), pooled, true, cfg.Vocab)
 	target := WordTargets(cfg, ids) // [batch, vocab]
 	keep := wordsMask(cfg, logits.Graph())
-	// Stable sigmoid cross-entropy: max(x, 0) - x·t + log(1 + exp(-|x|)).
-	bce := Add(Sub(Max(logits, ZerosLike(logits)), Mul(logits, target)), Log1P(Exp(Neg(Abs(logits)))))
+	bce := nn.SigmoidCrossEntropy(logits, target)
 	return ReduceAllMean(ReduceSum(Mul(bce, keep), -1))
 }
 

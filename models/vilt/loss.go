@@ -51,8 +51,6 @@ func WordsLoss(logits, targets *Node) *Node {
 	if !logits.Shape().EqualDimensions(targets.Shape()) {
 		exceptions.Panicf("vilt.WordsLoss: logits %s and targets %s: want the same shape", logits.Shape(), targets.Shape())
 	}
-	t := ConvertDType(targets, logits.DType())
-	// Stable form: max(x, 0) - x·t + log(1 + exp(-|x|)).
-	bce := Add(Sub(Max(logits, ZerosLike(logits)), Mul(logits, t)), Log1P(Exp(Neg(Abs(logits)))))
+	bce := nn.SigmoidCrossEntropy(logits, ConvertDType(targets, logits.DType()))
 	return ReduceAllMean(ReduceSum(bce, -1))
 }
