@@ -33,9 +33,10 @@ func viltFamily() Family {
 		{"dropout", 0.0, "dropout on the embeddings, after attention and in the MLPs"},
 		{"pretrain_steps", 1000, "steps of image-text matching + masked language modelling on the captions before the VQA fine-tuning (0: none)"},
 		{"mask_prob", 0.15, "pre-training: probability that a candidate caption word is masked (BERT's 80/10/10 corruption)"},
-		{"mask_words", "all", "pre-training: the candidate words for masking: all (BERT's) or content (the words an answer can hold: colours, shapes, sizes, counts, places; whole words the image decides)"},
+		{"mask_words", "all", "pre-training: the candidate words for masking: all (BERT's), content (the words an answer can hold: colours, shapes, sizes, counts, places; whole words the image decides) or content+relations (and the relation words: left, right, above, below, next, overlapping)"},
 		{"words_loss", 0.0, "weight of an image-only bag-of-words loss on the patch embeddings (the content words of the image's captions; vilt.WordsLoss), in every step; 0: none"},
 		{"swapped", 0.0, "pre-training: share of the ITM negatives that are the image's own caption with one colour or shape changed (the rest: another image's caption)"},
+		{"mix", 0.0, "after pre-training: share of each batch's rows that stay captions for ITM + MLM beside the questions, in [0, 1)"},
 		{"mlm_weight", 1.0, "pre-training: weight of the MLM loss beside the ITM loss"},
 		{"eval_size", 500, "images of the eval split whose questions are scored during training (0: all)"},
 	}}
@@ -85,8 +86,11 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	if p.Float("words_loss") < 0 {
 		return nil, fmt.Errorf("parameter words_loss=%g: want >= 0", p.Float("words_loss"))
 	}
-	if m := p.String("mask_words"); m != "all" && m != "content" {
-		return nil, fmt.Errorf("parameter mask_words=%q: want all or content", m)
+	if p.Float("mix") < 0 || p.Float("mix") >= 1 {
+		return nil, fmt.Errorf("parameter mix=%g: want a share in [0, 1)", p.Float("mix"))
+	}
+	if m := p.String("mask_words"); m != "all" && m != "content" && m != "content+relations" {
+		return nil, fmt.Errorf("parameter mask_words=%q: want all, content or content+relations", m)
 	}
 	w, err := generateShapes(env)
 	if err != nil {
@@ -112,10 +116,15 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	if pretrain >= p.Int("steps") {
 		return nil, fmt.Errorf("parameter pretrain_steps=%d: must be below steps=%d, which leaves no VQA fine-tuning", pretrain, p.Int("steps"))
 	}
-	opts := pairs.ViLTOptions{Pretrain: pretrain, MaskProb: p.Float("mask_prob"), Swapped: p.Float("swapped"), Forbidden: w.IsHeldOut}
+	opts := pairs.ViLTOptions{Pretrain: pretrain, MaskProb: p.Float("mask_prob"), Swapped: p.Float("swapped"),
+		Forbidden: w.IsHeldOut, Mix: p.Float("mix")}
 	content := contentWords(tok)
-	if p.String("mask_words") == "content" {
+	switch p.String("mask_words") {
+	case "content":
 		opts.Only = content
+	case "content+relations":
+		relations := relationWords(tok)
+		opts.Only = func(id int32) bool { return content(id) || relations(id) }
 	}
 	wordsWeight := p.Float("words_loss")
 	if wordsWeight > 0 {
@@ -179,15 +188,27 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 // (colours, shapes, sizes, counts and the words of places; not yes or no): the words
 // a caption cannot be completed with without the image.
 func contentWords(tok *text.Tokenizer) func(id int32) bool {
-	ids := map[int32]bool{}
+	var words []string
 	for _, a := range shapeworld.Answers {
-		if a == "yes" || a == "no" {
-			continue
+		if a != "yes" && a != "no" {
+			words = append(words, strings.Fields(a)...)
 		}
-		for _, w := range strings.Fields(a) {
-			if id := tok.ID(w); id != text.UNKID {
-				ids[id] = true
-			}
+	}
+	return wordIDs(tok, words)
+}
+
+// relationWords accepts the ids of shapeworld.RelationNames, the words that say where
+// two objects lie relative to each other.
+func relationWords(tok *text.Tokenizer) func(id int32) bool {
+	return wordIDs(tok, shapeworld.RelationNames[:])
+}
+
+// wordIDs accepts the ids tok gives words (those it knows).
+func wordIDs(tok *text.Tokenizer, words []string) func(id int32) bool {
+	ids := map[int32]bool{}
+	for _, w := range words {
+		if id := tok.ID(w); id != text.UNKID {
+			ids[id] = true
 		}
 	}
 	return func(id int32) bool { return ids[id] }

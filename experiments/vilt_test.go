@@ -30,6 +30,15 @@ func TestViLTShapesBERTSmoke(t *testing.T) {
 	wantLossFalls(t, dir, 2, 0.03)
 }
 
+// TestViLTShapesMixSmoke: relation words masked and captions mixed into the VQA
+// batches: the run trains and its pre-training heads are still scored. No separate
+// pre-training, so that every logged loss sums the same three tasks.
+func TestViLTShapesMixSmoke(t *testing.T) {
+	dir, res := runExp(t, "vilt-shapes", viltTiny+";mask_words=content+relations;mix=0.25;pretrain_steps=0")
+	wantRun(t, dir, res.Metrics, []string{"accuracy", "itm_accuracy", "mlm_accuracy"}, "model.json")
+	wantLossFalls(t, dir, 2, 0.03)
+}
+
 // TestViLTBadParams: bad values are refused with the parameter's name, before the
 // world is generated.
 func TestViLTBadParams(t *testing.T) {
@@ -39,6 +48,7 @@ func TestViLTBadParams(t *testing.T) {
 		"mask_words=nouns":  "mask_words",
 		"swapped=1.5":       "swapped",
 		"words_loss=-1":     "words_loss",
+		"mix=1":             "mix",
 		"pretrain_steps=24": "pretrain_steps",
 		"heads=3":           "dim",
 		"patch=5":           "patch",
@@ -67,5 +77,16 @@ func TestContentWords(t *testing.T) {
 	}
 	if only(text.UNKID) || only(text.MaskID) {
 		t.Error("contentWords accepts [UNK] or [MASK]")
+	}
+	rel, err := text.Fit([]string{"the red circle is to the left of the star", "above below next overlapping"}, text.Config{MinFreq: 1, MaxLen: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relations := relationWords(rel)
+	for w, want := range map[string]bool{"left": true, "above": true, "below": true, "next": true, "overlapping": true,
+		"to": false, "of": false, "the": false, "red": false, "circle": false} {
+		if got := relations(rel.ID(w)); got != want {
+			t.Errorf("relationWords(%q) = %v, want %v", w, got, want)
+		}
 	}
 }

@@ -60,7 +60,8 @@ func corrupt(rng *rand.Rand, masked, labels, ids []int32, i, vocab int) {
 
 // ViLTSource yields the batches of ViLT's two stages on a shapes world, one graph for
 // both: steps below ViLTOptions.Pretrain are image-text matching plus masked language
-// modelling on the captions, the later ones VQA on the questions.
+// modelling on the captions, the later ones VQA on the questions (with
+// ViLTOptions.Mix, some caption rows in every batch).
 //
 // Inputs: images [B, H, W, 3] (normalised), ids [B, L], mask [B, L] int32. Labels:
 // itm [B] (1 the caption is the image's, 0 not, Ignored in VQA), mlm [B, L] (the
@@ -96,6 +97,10 @@ type ViLTOptions struct {
 	// Forbidden tells the colour-shape classes a swapped caption must not name (the
 	// held-out pairs, in training); nil: none.
 	Forbidden func(class int) bool
+	// Mix is the share of the rows of each batch after Pretrain that stay captions for
+	// ITM + MLM beside the questions, in [0, 1): the pre-training goes on, at a lower
+	// rate, while VQA is learnt.
+	Mix float64
 	// Words, when not nil, picks the word ids of the fourth label: the multi-hot bag of
 	// the words it accepts among the image's captions, in every step (vilt.WordsLoss).
 	Words func(id int32) bool
@@ -141,7 +146,9 @@ func (s *ViLTSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 	for j, i := range idx {
 		sc := s.split.Scenes[i]
 		itm[j], answers[j] = Ignored, Ignored
-		if step >= s.opts.Pretrain {
+		// After pre-training, the share Mix of the rows stays ITM + MLM on captions (no
+		// draw when Mix is 0: the batches are those of a run without it).
+		if step >= s.opts.Pretrain && (s.opts.Mix == 0 || rng.Float64() >= s.opts.Mix) {
 			qa := sc.QA[rng.IntN(len(sc.QA))]
 			texts[j], answers[j] = qa.Question, qa.AnswerID
 			continue

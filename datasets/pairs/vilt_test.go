@@ -201,21 +201,7 @@ func TestViLTSourceWords(t *testing.T) {
 // labels only on matching captions, with masking on every caption; VQA batches carry
 // answers only.
 func TestViLTSourceStages(t *testing.T) {
-	sp := vqaWorld()
-	sp.Scenes[0].Captions = []string{"a red star", "one red star on black"}
-	sp.Scenes[1].Captions = []string{"a blue circle", "one blue circle on white"}
-	var texts []string
-	for _, sc := range sp.Scenes {
-		texts = append(texts, sc.Captions...)
-		for _, qa := range sc.QA {
-			texts = append(texts, qa.Question)
-		}
-	}
-	tok, err := text.Fit(texts, text.Config{MinFreq: 1, MaxLen: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := NewViLTSource(sp, tok, 2, 5, ViLTOptions{Pretrain: 50, MaskProb: 0.3})
+	src := stagesSource(t, ViLTOptions{Pretrain: 50, MaskProb: 0.3})
 	var itmSeen [2]int
 	maskedIn := [2]int{}
 	for step := range 50 {
@@ -268,6 +254,65 @@ func TestViLTSourceStages(t *testing.T) {
 	for _, l := range mlm {
 		if l != Ignored {
 			t.Fatalf("VQA batch has MLM targets: %v", mlm)
+		}
+	}
+}
+
+// stagesSource is a ViLTSource of batch 2 over vqaWorld with two captions per image,
+// text 8 tokens long.
+func stagesSource(t *testing.T, opts ViLTOptions) *ViLTSource {
+	t.Helper()
+	sp := vqaWorld()
+	sp.Scenes[0].Captions = []string{"a red star", "one red star on black"}
+	sp.Scenes[1].Captions = []string{"a blue circle", "one blue circle on white"}
+	var texts []string
+	for _, sc := range sp.Scenes {
+		texts = append(texts, sc.Captions...)
+		for _, qa := range sc.QA {
+			texts = append(texts, qa.Question)
+		}
+	}
+	tok, err := text.Fit(texts, text.Config{MinFreq: 1, MaxLen: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewViLTSource(sp, tok, 2, 5, opts)
+}
+
+// TestViLTSourceMix: after pre-training, about the share Mix of the rows are captions
+// (ITM label, MLM targets when they match, no answer) and the rest questions (an
+// answer, no ITM or MLM label); without Mix every row is a question.
+func TestViLTSourceMix(t *testing.T) {
+	for _, mix := range []float64{0, 0.25} {
+		src := stagesSource(t, ViLTOptions{Pretrain: 10, MaskProb: 0.3, Mix: mix})
+		captions, rows := 0, 0
+		for step := 10; step < 410; step++ {
+			_, labels, err := src.Batch(step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			itm, mlm, ans := tensors.MustCopyFlatData[int32](labels[0]), tensors.MustCopyFlatData[int32](labels[1]),
+				tensors.MustCopyFlatData[int32](labels[2])
+			for j := range 2 {
+				rows++
+				scored := 0
+				for _, l := range mlm[j*8 : (j+1)*8] {
+					if l != Ignored {
+						scored++
+					}
+				}
+				switch {
+				case itm[j] == Ignored && ans[j] >= 0 && scored == 0:
+				case (itm[j] == 0 || itm[j] == 1) && ans[j] == Ignored && (scored > 0) == (itm[j] == 1):
+					captions++
+				default:
+					t.Fatalf("mix %g, step %d, row %d: itm %d, answer %d, %d MLM targets: neither a question nor a caption row",
+						mix, step, j, itm[j], ans[j], scored)
+				}
+			}
+		}
+		if share := float64(captions) / float64(rows); share < mix-0.07 || share > mix+0.07 {
+			t.Errorf("mix %g: %d of %d rows after pre-training are captions (%.3f)", mix, captions, rows, share)
 		}
 	}
 }

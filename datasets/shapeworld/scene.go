@@ -136,6 +136,11 @@ const (
 // relationPhrases are the caption phrases of the relations.
 var relationPhrases = [...]string{"next to", "to the left of", "to the right of", "above", "below"}
 
+// RelationNames are the words of relation phrases and questions that the image decides
+// (the rest, "to", "the", "of", a caption's grammar tells): the candidates for masking
+// when a model must learn where objects lie relative to each other.
+var RelationNames = [...]string{"next", "left", "right", "above", "below", "overlapping"}
+
 // relationWords are the relation words of yes/no questions.
 var relationWords = [...]string{"", "left of", "right of", "above", "below"}
 

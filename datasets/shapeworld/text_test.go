@@ -315,3 +315,26 @@ func countClass(objs []Object, c int) int {
 	}
 	return n
 }
+
+// TestRelationNames checks that every word of a relation phrase or question is in
+// RelationNames or is grammar ("to", "the", "of"), and that each name is used.
+func TestRelationNames(t *testing.T) {
+	grammar := map[string]bool{"to": true, "the": true, "of": true}
+	used := map[string]bool{}
+	phrases := append(append([]string{"overlapping"}, relationPhrases[:]...), relationWords[1:]...)
+	for _, p := range phrases {
+		for _, w := range strings.Fields(p) {
+			switch {
+			case slices.Contains(RelationNames[:], w):
+				used[w] = true
+			case !grammar[w]:
+				t.Errorf("relation phrase %q: word %q is neither in RelationNames nor grammar", p, w)
+			}
+		}
+	}
+	for _, w := range RelationNames {
+		if !used[w] {
+			t.Errorf("RelationNames holds %q, which no relation phrase uses", w)
+		}
+	}
+}
