@@ -32,28 +32,11 @@ const (
 	benchHeads  = 4
 )
 
-// newTrainStep compiles a training step: forward of blockFn, loss mean(y^2), backward
-// and an SGD update of every trainable variable. It returns the exec and its input.
+// newTrainStep compiles a training step of blockFn (trainStep) and returns it with its
+// input, [benchBatch, benchTokens, benchDim].
 func newTrainStep(tb testing.TB, backend compute.Backend, blockFn func(scope *model.Scope, x *Node) *Node) (*model.Exec, *tensors.Tensor) {
 	tb.Helper()
-	store := model.NewStore()
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
-		g := x.Graph()
-		scope.SetTraining(g, true)
-		loss := ReduceAllMean(Square(blockFn(scope, x)))
-		grads := scope.BuildTrainableVariablesGradientsGraph(loss)
-		i := 0
-		for v := range scope.IterVariables() {
-			if v.Trainable && v.InUseByGraph(g) {
-				v.SetNodeValue(Sub(v.NodeValue(g), MulScalar(grads[i], 1e-3)))
-				i++
-			}
-		}
-		return loss
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	exec := trainStep(tb, backend, blockFn)
 	rng := rand.New(rand.NewPCG(1, 2))
 	data := make([]float32, benchBatch*benchTokens*benchDim)
 	for i := range data {
@@ -66,7 +49,12 @@ func newTrainStep(tb testing.TB, backend compute.Backend, blockFn func(scope *mo
 func runTrainStep(b *testing.B, blockFn func(scope *model.Scope, x *Node) *Node) {
 	backend := testBackend()
 	exec, x := newTrainStep(b, backend, blockFn)
-	if _, err := exec.Exec(x); err != nil { // compile and warm up
+	timeExec(b, exec, x)
+}
+
+// timeExec times exec on x after one untimed call (compiling and warming up).
+func timeExec(b *testing.B, exec *model.Exec, x *tensors.Tensor) {
+	if _, err := exec.Exec(x); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -173,39 +161,67 @@ func BenchmarkPatchEmbed(b *testing.B) {
 			fn   func(*model.Scope, *Node, int, int) *Node
 		}{{"dense", PatchEmbed}, {"conv", patchEmbedConv}} {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", size.h, size.h, size.c, impl.name), func(b *testing.B) {
-				exec, err := model.NewExec(testBackend(), model.NewStore(), func(scope *model.Scope, x *Node) *Node {
-					scope.SetTraining(x.Graph(), true)
-					loss := ReduceAllMean(Square(impl.fn(scope, x, 4, benchDim)))
-					grads := scope.BuildTrainableVariablesGradientsGraph(loss)
-					i := 0
-					for v := range scope.IterVariables() {
-						if v.Trainable && v.InUseByGraph(x.Graph()) {
-							v.SetNodeValue(Sub(v.NodeValue(x.Graph()), MulScalar(grads[i], 1e-3)))
-							i++
-						}
-					}
-					return loss
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				data := make([]float32, benchBatch*size.h*size.h*size.c)
-				for i := range data {
-					data[i] = float32(i%251) / 251
-				}
-				x := tensors.FromFlatDataAndDimensions(data, benchBatch, size.h, size.h, size.c)
-				if _, err := exec.Exec(x); err != nil {
-					b.Fatal(err)
-				}
-				b.ResetTimer()
-				for b.Loop() {
-					if _, err := exec.Exec(x); err != nil {
-						b.Fatal(err)
-					}
-				}
+				exec := trainStep(b, testBackend(), func(scope *model.Scope, x *Node) *Node { return impl.fn(scope, x, 4, benchDim) })
+				timeExec(b, exec, benchImages(size.h, size.c))
 			})
 		}
 	}
+}
+
+// BenchmarkDenseRows times a training step of one Dense layer, rows x in -> out, at
+// the row counts of the families, each beside a count that is not a multiple of 512:
+// fusion-shapes' text (64 x 16 = 1024 rows) and 1088 (64 x 17, its image tokens), the
+// Perceiver's latents (128 x 32 = 4096) and 4224 (vilt-shapes' joint stream, 128 x
+// 33). At a multiple of 512 rows the go backend's fused dense backward transposes x
+// with cache-set conflicts (docs/results/perf.md, "The transposes").
+func BenchmarkDenseRows(b *testing.B) {
+	for _, c := range [][3]int{{1024, 64, 64}, {1088, 64, 64}, {4096, 64, 64}, {4224, 64, 64}} {
+		rows, in, out := c[0], c[1], c[2]
+		data := make([]float32, rows*in)
+		for i := range data {
+			data[i] = float32(i%251)/251 - 0.5
+		}
+		x := tensors.FromFlatDataAndDimensions(data, rows, in)
+		b.Run(fmt.Sprintf("%dx%dx%d", rows, in, out), func(b *testing.B) {
+			timeExec(b, trainStep(b, testBackend(), func(scope *model.Scope, x *Node) *Node {
+				return Dense(scope, x, true, out)
+			}), x)
+		})
+	}
+}
+
+// benchImages is a batch of benchBatch side x side images with the given channels,
+// values in [0, 1).
+func benchImages(side, channels int) *tensors.Tensor {
+	data := make([]float32, benchBatch*side*side*channels)
+	for i := range data {
+		data[i] = float32(i%251) / 251
+	}
+	return tensors.FromFlatDataAndDimensions(data, benchBatch, side, side, channels)
+}
+
+// trainStep compiles a training step: forward of fn, loss mean(y^2), backward and an
+// SGD update of every trainable variable.
+func trainStep(tb testing.TB, backend compute.Backend, fn func(scope *model.Scope, x *Node) *Node) *model.Exec {
+	tb.Helper()
+	exec, err := model.NewExec(backend, model.NewStore(), func(scope *model.Scope, x *Node) *Node {
+		g := x.Graph()
+		scope.SetTraining(g, true)
+		loss := ReduceAllMean(Square(fn(scope, x)))
+		grads := scope.BuildTrainableVariablesGradientsGraph(loss)
+		i := 0
+		for v := range scope.IterVariables() {
+			if v.Trainable && v.InUseByGraph(g) {
+				v.SetNodeValue(Sub(v.NodeValue(g), MulScalar(grads[i], 1e-3)))
+				i++
+			}
+		}
+		return loss
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return exec
 }
 
 // BenchmarkFusedOps compares the go backend's fused kernels with their decomposed forms

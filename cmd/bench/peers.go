@@ -14,11 +14,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/mmdna/mmdna/experiments"
+	"github.com/mmdna/mmdna/internal/pyref"
 )
 
 // peerOptions are the flags that choose and run the peers (their values checked by
@@ -180,20 +180,9 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-// peerEnv is the environment of a peer: environ, plus what the peers need to be timed
-// fairly. JAX would reserve 75% of the GPU at start: it grows as needed, as go-xla does.
-// No __pycache__ in the peers' directory. OpenMP threads wait passively unless environ
-// says otherwise: torch's OpenMP pool and OpenBLAS's own pthreads share the 2 cores,
-// and OpenMP's default spinning after each element-wise op took the cores from the
-// next matrix product. Measured on fusion-shapes [late], 30 steps, three alternating
-// rounds (docs/results/perf.md): 69.1, 94.5, 88.3 ms per step spinning, 41.8, 38.6,
-// 39.3 ms passive.
+// peerEnv is the environment of a peer: pyref.TimedEnv's (OpenMP waiting passively),
+// plus what the peers need: JAX would reserve 75% of the GPU at start, so it grows as
+// needed, as go-xla does; no __pycache__ in the peers' directory.
 func peerEnv(environ []string) []string {
-	env := append(slices.Clip(environ), "XLA_PYTHON_CLIENT_PREALLOCATE=false", "PYTHONDONTWRITEBYTECODE=1")
-	for _, kv := range environ {
-		if strings.HasPrefix(kv, "OMP_WAIT_POLICY=") {
-			return env
-		}
-	}
-	return append(env, "OMP_WAIT_POLICY=PASSIVE")
+	return append(pyref.TimedEnv(environ), "XLA_PYTHON_CLIENT_PREALLOCATE=false", "PYTHONDONTWRITEBYTECODE=1")
 }

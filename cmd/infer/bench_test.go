@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"image"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -20,7 +21,8 @@ import (
 // ViT-B/32 (random weights, OpenAI's layout) against PyTorch with the same weights and
 // files, on this machine's cores, side by side. Both decode, preprocess (OpenAI's
 // pipeline) and run the image tower on batches of 16 JPEGs (500x375), timed after one
-// warm-up batch. Reports img/s, torch_img/s and their ratio.
+// warm-up batch; PyTorch's OpenMP threads wait passively (pyref.TimedEnv). Reports
+// img/s, torch_img/s and their ratio.
 //
 //	go test -run XXX -bench EmbedCLIPB32 -benchtime 1x ./cmd/infer
 func BenchmarkEmbedCLIPB32(b *testing.B) {
@@ -49,7 +51,9 @@ func BenchmarkEmbedCLIPB32(b *testing.B) {
 			b.Fatal(err)
 		}
 		ours := float64(images-batch) / time.Since(start).Seconds()
-		out, err := exec.Command(pyref.Python, peer, "bench", "--dir", dir, "--batch", "16").Output()
+		cmd := exec.Command(pyref.Python, peer, "bench", "--dir", dir, "--batch", "16")
+		cmd.Env = pyref.TimedEnv(os.Environ())
+		out, err := cmd.Output()
 		if err != nil {
 			b.Fatalf("PyTorch peer: %v", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -75,6 +76,23 @@ func Run(t testing.TB, script string, input, output any) {
 	if err := json.Unmarshal([]byte(lastLine(stdout.String())), output); err != nil {
 		t.Fatalf("pyref: decoding the reference's output: %v\nstdout tail: %q", err, tail(stdout.String(), 500))
 	}
+}
+
+// TimedEnv is the environment of a Python process that is timed against mmdna:
+// environ, with OpenMP's threads waiting passively unless environ sets
+// OMP_WAIT_POLICY. On these 2 cores torch's OpenMP pool spins after each element-wise
+// op while OpenBLAS's own pthreads need the same cores for the next matrix product;
+// spinning made the PyTorch peers up to 2x slower and erratic (docs/results/perf.md:
+// fusion-shapes [late] 69.1, 94.5, 88.3 ms per step spinning, 41.8, 38.6, 39.3 ms
+// passive).
+func TimedEnv(environ []string) []string {
+	env := slices.Clip(environ)
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "OMP_WAIT_POLICY=") {
+			return env
+		}
+	}
+	return append(env, "OMP_WAIT_POLICY=PASSIVE")
 }
 
 func lastLine(s string) string {
