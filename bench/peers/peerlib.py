@@ -149,7 +149,10 @@ def run_bench(args, model, loss_fn, device, precision):
         loss = train_step(model, opt, loss_fn, args.clip, sched)
         _sync(device)
         times.append(time.perf_counter() - t0)
+    # JSON has no NaN: a non-finite last loss (random data can overflow a step) is null,
+    # so that the timing still reaches cmd/bench.
     loss = float(loss.item())
+    loss = loss if math.isfinite(loss) else None
     times.sort()
     med = times[len(times) // 2]
     res = {"peer": "pytorch", "torch": torch.__version__, "device": device.type, "precision": precision,
