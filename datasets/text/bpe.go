@@ -97,22 +97,13 @@ func (t *BPE) tokensUpTo(text string, limit int) []int32 {
 // text's tokens, <|endoftext|>, then 0s; a longer text is truncated to its first
 // MaxLen-2 tokens, <|endoftext|> kept last (clip.tokenize with truncate=True).
 func (t *BPE) Encode(text string) (ids, mask []int32) {
-	ids = make([]int32, t.maxLen)
-	mask = make([]int32, t.maxLen)
-	t.encodeInto(text, ids, mask)
-	return ids, mask
+	return encodeRows(t.maxLen, []string{text}, t.encodeInto)
 }
 
 // EncodeBatch encodes texts into flat row-major slices.
 // ids, mask: [len(texts), MaxLen].
 func (t *BPE) EncodeBatch(texts []string) (ids, mask []int32) {
-	l := t.maxLen
-	ids = make([]int32, len(texts)*l)
-	mask = make([]int32, len(texts)*l)
-	for i, s := range texts {
-		t.encodeInto(s, ids[i*l:(i+1)*l], mask[i*l:(i+1)*l])
-	}
-	return ids, mask
+	return encodeRows(t.maxLen, texts, t.encodeInto)
 }
 
 // encodeInto writes one encoding into ids and mask (MaxLen long, zeroed).

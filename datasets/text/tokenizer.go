@@ -135,22 +135,13 @@ func (t *Tokenizer) Token(id int32) string {
 // Encode returns the ids of a text, [BOS] words [EOS] padded with [PAD] to MaxLen, and
 // the attention mask (1 on real tokens, 0 on padding); both have MaxLen entries.
 func (t *Tokenizer) Encode(s string) (ids, mask []int32) {
-	ids = make([]int32, t.maxLen)
-	mask = make([]int32, t.maxLen)
-	t.encodeInto(s, ids, mask)
-	return ids, mask
+	return encodeRows(t.maxLen, []string{s}, t.encodeInto)
 }
 
 // EncodeBatch encodes texts into flat row-major slices.
 // ids, mask: [len(texts), MaxLen].
 func (t *Tokenizer) EncodeBatch(texts []string) (ids, mask []int32) {
-	l := t.maxLen
-	ids = make([]int32, len(texts)*l)
-	mask = make([]int32, len(texts)*l)
-	for i, s := range texts {
-		t.encodeInto(s, ids[i*l:(i+1)*l], mask[i*l:(i+1)*l])
-	}
-	return ids, mask
+	return encodeRows(t.maxLen, texts, t.encodeInto)
 }
 
 // encodeInto writes one encoding into ids and mask, both of length MaxLen.
@@ -203,4 +194,15 @@ func (t *Tokenizer) Decode(ids []int32) string {
 		b.WriteString(t.Token(id))
 	}
 	return b.String()
+}
+
+// encodeRows encodes texts with into, each into its own MaxLen-long row of flat
+// row-major slices. ids, mask: [len(texts), maxLen].
+func encodeRows(maxLen int, texts []string, into func(text string, ids, mask []int32)) (ids, mask []int32) {
+	ids = make([]int32, len(texts)*maxLen)
+	mask = make([]int32, len(texts)*maxLen)
+	for i, s := range texts {
+		into(s, ids[i*maxLen:(i+1)*maxLen], mask[i*maxLen:(i+1)*maxLen])
+	}
+	return ids, mask
 }
