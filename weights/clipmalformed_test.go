@@ -2,7 +2,6 @@ package weights
 
 import (
 	"encoding/json"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/mmdna/mmdna/models/clip"
-	"github.com/mmdna/mmdna/weights/safetensors"
 )
 
 // tinyCLIPDir writes a valid CLIP directory with random weights in a layout: "openai"
@@ -40,19 +38,7 @@ func tinyCLIPDirVocab(t testing.TB, layout string, vocab int, edit func(tensors 
 	if edit != nil {
 		edit(shapes)
 	}
-	r := rand.New(rand.NewPCG(3, 4))
-	var entries []safetensors.Entry
-	for n, s := range shapes {
-		v := make([]float32, size(s))
-		for i := range v {
-			v[i] = float32(r.NormFloat64())
-		}
-		entries = append(entries, safetensors.FloatEntry(n, safetensors.F32, s, v))
-	}
-	dir := t.TempDir()
-	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), entries, nil); err != nil {
-		t.Fatal(err)
-	}
+	dir := randomSafetensors(t, shapes, 3)
 	var c map[string]any
 	file := ""
 	switch layout {

@@ -27,19 +27,7 @@ func tinyHFViT(t *testing.T, edit func(tensors map[string][]int), config func(c 
 	if edit != nil {
 		edit(shapes)
 	}
-	r := rand.New(rand.NewPCG(1, 2))
-	var entries []safetensors.Entry
-	for n, s := range shapes {
-		v := make([]float32, size(s))
-		for i := range v {
-			v[i] = float32(r.NormFloat64())
-		}
-		entries = append(entries, safetensors.FloatEntry(n, safetensors.F32, s, v))
-	}
-	dir := t.TempDir()
-	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), entries, nil); err != nil {
-		t.Fatal(err)
-	}
+	dir := randomSafetensors(t, shapes, 1)
 	c := map[string]any{"model_type": "vit", "architectures": []string{"ViTForImageClassification"}, "hidden_size": 8,
 		"num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 16, "image_size": 8, "patch_size": 4,
 		"num_channels": 3, "id2label": map[string]string{"0": "a", "1": "b", "2": "c"}}
@@ -142,4 +130,25 @@ func TestLoadMalformed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// randomSafetensors writes model.safetensors into a new temporary directory: one F32
+// tensor of N(0, 1) values (drawn with seed) for each name -> shape; it returns the
+// directory.
+func randomSafetensors(t testing.TB, shapes map[string][]int, seed uint64) string {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	var entries []safetensors.Entry
+	for n, s := range shapes {
+		v := make([]float32, size(s))
+		for i := range v {
+			v[i] = float32(r.NormFloat64())
+		}
+		entries = append(entries, safetensors.FloatEntry(n, safetensors.F32, s, v))
+	}
+	dir := t.TempDir()
+	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), entries, nil); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
