@@ -146,10 +146,7 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	// the held-out pairs, so nothing is forbidden there. Pretrain: every step pre-trains.
 	checkOpts := opts
 	checkOpts.Pretrain, checkOpts.Forbidden, checkOpts.Words = 1<<30, nil, nil
-	shapeIDs := map[int32]bool{}
-	for _, w := range shapeworld.ShapeNames {
-		shapeIDs[tok.ID(w)] = true
-	}
+	shapeIDs := wordIDs(tok, shapeworld.ShapeNames[:])
 	itmCheck := pairs.NewViLTSource(w.Val, tok, min(128, w.Val.Images.N), uint64(p.Int("seed"))+1, checkOpts)
 	return &train.Task{
 		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
@@ -219,7 +216,7 @@ func wordIDs(tok *text.Tokenizer, words []string) func(id int32) bool {
 // masked words of the matching captions recovered) and mlm_shape_accuracy (the same
 // over the masked words in shapes, the ids of the shape words: whether the model reads
 // an object's shape off the image, which no caption's other words tell).
-func viltPretrainMetrics(ev *train.Evaluation, cfg vilt.Config, src *pairs.ViLTSource, shapes map[int32]bool, m train.Metrics) error {
+func viltPretrainMetrics(ev *train.Evaluation, cfg vilt.Config, src *pairs.ViLTSource, shapes func(id int32) bool, m train.Metrics) error {
 	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) []*Node {
 		out := vilt.Encode(scope, cfg, images, ids, mask)
 		return []*Node{ArgMax(vilt.ITMLogits(scope, out.Pooled), -1), ArgMax(vilt.MLMLogits(scope, cfg, out.Text), -1)}
@@ -251,7 +248,7 @@ func viltPretrainMetrics(ev *train.Evaluation, cfg vilt.Config, src *pairs.ViLTS
 				if mlmPred[i] == l {
 					mlmRight++
 				}
-				if shapes[l] {
+				if shapes(l) {
 					shapeN++
 					if mlmPred[i] == l {
 						shapeRight++

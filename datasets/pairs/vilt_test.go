@@ -161,13 +161,7 @@ func TestViLTSourceSwapped(t *testing.T) {
 // TestViLTSourceWords: with Words the fourth label is the multi-hot bag of the
 // accepted words of the image's own captions, in both stages.
 func TestViLTSourceWords(t *testing.T) {
-	sp := vqaWorld()
-	sp.Scenes[0].Captions = []string{"a red star", "one red star on black"}
-	sp.Scenes[1].Captions = []string{"a blue circle", "one blue circle on white"}
-	tok, err := text.Fit(append(sp.Scenes[0].Captions, sp.Scenes[1].Captions...), text.Config{MinFreq: 1, MaxLen: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp, tok := captionedWorld(t)
 	content := map[int32]string{tok.ID("red"): "red", tok.ID("star"): "star", tok.ID("blue"): "blue", tok.ID("circle"): "circle"}
 	words := func(id int32) bool { _, ok := content[id]; return ok }
 	src := NewViLTSource(sp, tok, 2, 5, ViLTOptions{Pretrain: 1, MaskProb: 0.3, Words: words})
@@ -258,9 +252,17 @@ func TestViLTSourceStages(t *testing.T) {
 	}
 }
 
-// stagesSource is a ViLTSource of batch 2 over vqaWorld with two captions per image,
-// text 8 tokens long.
+// stagesSource is a ViLTSource of batch 2 over captionedWorld.
 func stagesSource(t *testing.T, opts ViLTOptions) *ViLTSource {
+	t.Helper()
+	sp, tok := captionedWorld(t)
+	return NewViLTSource(sp, tok, 2, 5, opts)
+}
+
+// captionedWorld is vqaWorld with two captions per image (a red star on black, a blue
+// circle on white) and a tokenizer fitted on its captions and questions, text 8 tokens
+// long.
+func captionedWorld(t *testing.T) (*shapeworld.Split, *text.Tokenizer) {
 	t.Helper()
 	sp := vqaWorld()
 	sp.Scenes[0].Captions = []string{"a red star", "one red star on black"}
@@ -276,7 +278,7 @@ func stagesSource(t *testing.T, opts ViLTOptions) *ViLTSource {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewViLTSource(sp, tok, 2, 5, opts)
+	return sp, tok
 }
 
 // TestViLTSourceMix: after pre-training, about the share Mix of the rows are captions
