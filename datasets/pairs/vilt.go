@@ -67,7 +67,11 @@ func corrupt(rng *rand.Rand, masked, labels, ids []int32, i, vocab int) {
 // itm [B] (1 the caption is the image's, 0 not, Ignored in VQA), mlm [B, L] (the
 // original ids of the masked words of matching captions, else Ignored) and answer [B]
 // (an index of shapeworld.Answers, Ignored in pre-training); with ViLTOptions.Words a
-// fourth, words [B, VocabSize] float32.
+// fourth, words [B, VocabSize] float32; with ViLTOptions.Ground the next, ground [B, L]
+// int32 (at the k-th noun of a question, the cell of the k-th object it names,
+// shapeworld.QA.Cells; Ignored elsewhere); with ViLTOptions.Relations a last one,
+// relations [B, shapeworld.NumDirections] float32 (a relation question's Holding as 0
+// and 1, -1 in every other row).
 //
 // In pre-training half the captions are the image's own. The other half are ViLT's
 // negatives, another image's caption drawn at random, or, for the share
@@ -104,6 +108,13 @@ type ViLTOptions struct {
 	// Words, when not nil, picks the word ids of the fourth label: the multi-hot bag of
 	// the words it accepts among the image's captions, in every step (vilt.WordsLoss).
 	Words func(id int32) bool
+	// Ground, when not nil, accepts the ids of the noun words (shapeworld.NounWords) and
+	// adds the label of vilt.GroundLogits: each noun of a question that names objects
+	// is labelled with its object's cell.
+	Ground func(id int32) bool
+	// Relations adds the label of vilt.RelationLoss: which relations hold between the
+	// two objects a relation question names.
+	Relations bool
 }
 
 // NewViLTSource returns the source of split in batches of batch.
@@ -143,6 +154,14 @@ func (s *ViLTSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 	B, L := len(idx), s.tok.MaxLen()
 	itm, answers := make([]int32, B), make([]int32, B)
 	texts := make([]string, B)
+	cells := make([][]int, B) // per row, the cells of the objects its question names.
+	var relations []float32
+	if s.opts.Relations {
+		relations = make([]float32, B*shapeworld.NumDirections)
+		for k := range relations {
+			relations[k] = -1
+		}
+	}
 	for j, i := range idx {
 		sc := s.split.Scenes[i]
 		itm[j], answers[j] = Ignored, Ignored
@@ -150,7 +169,15 @@ func (s *ViLTSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 		// draw when Mix is 0: the batches are those of a run without it).
 		if step >= s.opts.Pretrain && (s.opts.Mix == 0 || rng.Float64() >= s.opts.Mix) {
 			qa := sc.QA[rng.IntN(len(sc.QA))]
-			texts[j], answers[j] = qa.Question, qa.AnswerID
+			texts[j], answers[j], cells[j] = qa.Question, qa.AnswerID, qa.Cells
+			if relations != nil && qa.Kind == shapeworld.RelationQ {
+				for r, h := range qa.Holding {
+					relations[j*shapeworld.NumDirections+r] = 0
+					if h {
+						relations[j*shapeworld.NumDirections+r] = 1
+					}
+				}
+			}
 			continue
 		}
 		texts[j], itm[j] = s.caption(rng, i)
@@ -190,6 +217,12 @@ func (s *ViLTSource) Batch(step int) ([]*tensors.Tensor, []*tensors.Tensor, erro
 		}
 		labels = append(labels, tensors.FromFlatDataAndDimensions(bag, B, V))
 	}
+	if s.opts.Ground != nil {
+		labels = append(labels, tensors.FromFlatDataAndDimensions(GroundLabels(ids, cells, L, s.opts.Ground), B, L))
+	}
+	if relations != nil {
+		labels = append(labels, tensors.FromFlatDataAndDimensions(relations, B, shapeworld.NumDirections))
+	}
 	return in, labels, nil
 }
 
@@ -214,4 +247,32 @@ func (s *ViLTSource) caption(rng *rand.Rand, i int) (string, int32) {
 	}
 	caps = s.split.Scenes[other].Captions
 	return caps[rng.IntN(len(caps))], 0
+}
+
+// GroundLabels labels the k-th accepted noun of row j of ids [B*L] with cells[j][k],
+// the rest Ignored; a row whose nouns do not pair one to one with its cells (a cut
+// question) stays unlabelled.
+func GroundLabels(ids []int32, cells [][]int, L int, noun func(id int32) bool) []int32 {
+	out := make([]int32, len(ids))
+	for i := range out {
+		out[i] = Ignored
+	}
+	for j, cs := range cells {
+		if len(cs) == 0 {
+			continue
+		}
+		var at []int
+		for k, id := range ids[j*L : (j+1)*L] {
+			if noun(id) {
+				at = append(at, j*L+k)
+			}
+		}
+		if len(at) != len(cs) {
+			continue
+		}
+		for k, i := range at {
+			out[i] = int32(cs[k])
+		}
+	}
+	return out
 }

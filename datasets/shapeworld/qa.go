@@ -25,7 +25,27 @@ type QA struct {
 	Answer   string
 	AnswerID int32 // index of Answer in Answers
 	Kind     QAKind
+	// Holding, in a RelationQ, tells which relations hold from the question's first
+	// object to its second, Holding[r-LeftOf] for r in LeftOf..Below: the image's side
+	// of the question, which the relation word then picks from (the answer is yes when
+	// the asked relation holds). It is the first-order target of an auxiliary loss
+	// (vilt.RelationLoss); all false in the other types.
+	Holding [NumDirections]bool
+	// Cells are the grid cells (Object.Cell, indices of PositionNames) of the objects
+	// the question names, in the order it names them, each by a shape word or by
+	// "object" (NounWords): one in position, size, colour and shape questions, two in
+	// relation questions, none in the others (a count or presence question names a
+	// kind, not an object). The target of a grounding loss (vilt.GroundLogits).
+	Cells []int
 }
+
+// NounWords are the words by which questions name objects: the shapes and "object"
+// ("what shape is the red object?"). The k-th of them in a question names the
+// object of QA.Cells[k].
+var NounWords = append(ShapeNames[:len(ShapeNames):len(ShapeNames)], "object")
+
+// NumDirections is the number of relations LeftOf..Below that relation questions ask.
+const NumDirections = int(Below - LeftOf + 1)
 
 // Answers is the closed answer vocabulary, for VQA as classification over its indices.
 var Answers = func() []string {
@@ -55,6 +75,14 @@ func AnswerID(answer string) int32 {
 
 func qa(kind QAKind, question, answer string) QA {
 	return QA{Question: question, Answer: answer, AnswerID: answerIDs[answer], Kind: kind}
+}
+
+// named records the cells of the objects a question names, in order.
+func named(q QA, objs ...Object) QA {
+	for _, o := range objs {
+		q.Cells = append(q.Cells, o.Cell())
+	}
+	return q
 }
 
 // ref names an object unambiguously in its scene: "the star" when no other object is a
@@ -119,34 +147,37 @@ func (g *generator) questions(objs []Object) []QA {
 	}
 	if len(byShape) > 0 {
 		o := byShape[g.rng.IntN(len(byShape))]
-		out = append(out, qa(ColourQ, "what colour is the "+o.Shape.String()+"?", o.Colour.String()))
+		out = append(out, named(qa(ColourQ, "what colour is the "+o.Shape.String()+"?", o.Colour.String()), o))
 	}
 	if len(byColour) > 0 {
 		o := byColour[g.rng.IntN(len(byColour))]
-		out = append(out, qa(ShapeQ, "what shape is the "+o.Colour.String()+" object?", o.Shape.String()))
+		out = append(out, named(qa(ShapeQ, "what shape is the "+o.Colour.String()+" object?", o.Shape.String()), o))
 	}
 
 	o := objs[g.rng.IntN(n)]
-	out = append(out, qa(PositionQ, "where is "+ref(o, objs)+"?", PositionNames[o.Cell()]))
+	out = append(out, named(qa(PositionQ, "where is "+ref(o, objs)+"?", PositionNames[o.Cell()]), o))
 	o = objs[g.rng.IntN(n)]
-	out = append(out, qa(SizeQ, "is "+ref(o, objs)+" small or large?", o.SizeWord()))
+	out = append(out, named(qa(SizeQ, "is "+ref(o, objs)+" small or large?", o.SizeWord()), o))
 
 	if n >= 2 {
 		i := g.rng.IntN(n)
 		j := (i + 1 + g.rng.IntN(n-1)) % n
 		a, b := objs[i], objs[j]
 		var holding []Relation
+		var holds [NumDirections]bool
 		for r := LeftOf; r <= Below; r++ {
 			if r.Holds(a, b) {
 				holding = append(holding, r)
+				holds[r-LeftOf] = true
 			}
 		}
 		if len(holding) > 0 {
 			r := holding[g.rng.IntN(len(holding))]
 			rel := []QA{
-				qa(RelationQ, "is "+ref(a, objs)+" "+relationWords[r]+" "+ref(b, objs)+"?", "yes"),
-				qa(RelationQ, "is "+ref(a, objs)+" "+relationWords[r.opposite()]+" "+ref(b, objs)+"?", "no"),
+				named(qa(RelationQ, "is "+ref(a, objs)+" "+relationWords[r]+" "+ref(b, objs)+"?", "yes"), a, b),
+				named(qa(RelationQ, "is "+ref(a, objs)+" "+relationWords[r.opposite()]+" "+ref(b, objs)+"?", "no"), a, b),
 			}
+			rel[0].Holding, rel[1].Holding = holds, holds
 			g.rng.Shuffle(2, func(i, j int) { rel[i], rel[j] = rel[j], rel[i] })
 			out = append(out, rel...)
 		}

@@ -54,3 +54,43 @@ func WordsLoss(logits, targets *Node) *Node {
 	bce := nn.SigmoidCrossEntropy(logits, ConvertDType(targets, logits.DType()))
 	return ReduceAllMean(ReduceSum(bce, -1))
 }
+
+// RelationLogits is an auxiliary head for relation questions: pooled [batch, Dim] ->
+// [batch, shapeworld.NumDirections] logits, one per relation (left of, right of, above,
+// below) that may hold from the question's first object to its second. A linear
+// read-out, so that the pooled token carries the relation in a form the VQA head can
+// combine with the question's relation word. Variables under scope "relation".
+func RelationLogits(scope *model.Scope, pooled *Node, directions int) *Node {
+	return nn.Dense(scope.In("relation"), pooled, true, directions)
+}
+
+// RelationLoss is the sigmoid cross-entropy of RelationLogits [batch, R] against targets
+// [batch, R] (1 the relation holds, 0 not, negative: the row is not a relation question),
+// summed over the relations and averaged over the relation rows; 0 when there are none.
+//
+// Why it exists: a yes/no relation question is an XOR of its relation word and the
+// image (each scene asks a relation and its opposite about the same pair), so neither
+// alone correlates with the answer and VQA's loss alone gives no first-order gradient
+// towards encoding where the two objects lie (docs/results/vqa.md). This target is
+// first order in the image.
+func RelationLoss(logits, targets *Node) *Node {
+	if !logits.Shape().EqualDimensions(targets.Shape()) {
+		exceptions.Panicf("vilt.RelationLoss: logits %s and targets %s: want the same shape", logits.Shape(), targets.Shape())
+	}
+	targets = ConvertDType(targets, logits.DType())
+	valid := ConvertDType(GreaterOrEqual(targets, ZerosLike(targets)), logits.DType()) // [batch, R]
+	bce := nn.SigmoidCrossEntropy(logits, Mul(targets, valid))                         // [batch, R]
+	rows := ReduceMax(valid, -1)                                                       // [batch]: 1 for a relation row
+	n := ReduceAllSum(rows)
+	return Div(ReduceAllSum(Mul(bce, valid)), Max(n, OnesLike(n)))
+}
+
+// GroundLogits is an auxiliary head on the text tokens (Output.Text [batch, L, Dim]):
+// a Dense to [batch, L, cells] logits, the grid cell of the object a token names,
+// trained by MaskedCrossEntropy against the cells of the nouns of questions (the other
+// tokens' labels negative): each noun must say where its object is, so that a relation
+// question's pooled token can compare two grounded tokens instead of grounding both
+// objects itself. Variables under scope "ground".
+func GroundLogits(scope *model.Scope, text *Node, cells int) *Node {
+	return nn.Dense(scope.In("ground"), text, true, cells)
+}

@@ -194,19 +194,7 @@ func TestWordsLoss(t *testing.T) {
 	out := testbackend.Run(t, model.NewStore(), func(_ *model.Scope, logits, targets *Node) []*Node {
 		return []*Node{WordsLoss(logits, targets)}
 	}, logits, targets)
-	want := 0.0
-	for i := range logits {
-		for j, x := range logits[i] {
-			p := 1 / (1 + math.Exp(-float64(x)))
-			if targets[i][j] == 1 {
-				want -= math.Log(p)
-			} else {
-				want -= math.Log(1 - p)
-			}
-		}
-	}
-	want /= 2
-	if got := float64(tensors.ToScalar[float32](out[0])); math.Abs(got-want) > 1e-5 {
+	if got, want := float64(tensors.ToScalar[float32](out[0])), handBCE(logits, targets, []int{0, 1}); math.Abs(got-want) > 1e-5 {
 		t.Errorf("WordsLoss %g, want %g", got, want)
 	}
 	cfg := tiny()
@@ -222,6 +210,49 @@ func TestWordsLoss(t *testing.T) {
 	}, patches)[0]
 	if d := got.Shape().Dimensions; len(d) != 2 || d[0] != 2 || d[1] != cfg.VocabSize {
 		t.Errorf("WordsLogits shape %v, want [2, %d]", d, cfg.VocabSize)
+	}
+}
+
+// handBCE is the sigmoid cross-entropy of logits against 0/1 targets written out,
+// summed over each row and averaged over the given rows.
+func handBCE(logits, targets [][]float32, rows []int) float64 {
+	sum := 0.0
+	for _, i := range rows {
+		for j, x := range logits[i] {
+			p := 1 / (1 + math.Exp(-float64(x)))
+			if targets[i][j] == 1 {
+				sum -= math.Log(p)
+			} else {
+				sum -= math.Log(1 - p)
+			}
+		}
+	}
+	return sum / float64(len(rows))
+}
+
+// TestRelationLoss: the sigmoid cross-entropy by hand over the relation rows only (a
+// row of -1 is not a relation question), summed over the relations and averaged over
+// those rows; 0 when no row is one; RelationLogits is [batch, directions].
+func TestRelationLoss(t *testing.T) {
+	logits := [][]float32{{2, -1, 0, 0.5}, {9, 9, 9, 9}, {-3, 0.5, 1, -2}}
+	targets := [][]float32{{1, 0, 1, 0}, {-1, -1, -1, -1}, {0, 1, 0, 0}}
+	none := [][]float32{{-1, -1, -1, -1}, {-1, -1, -1, -1}, {-1, -1, -1, -1}}
+	out := testbackend.Run(t, model.NewStore(), func(_ *model.Scope, logits, targets, none *Node) []*Node {
+		return []*Node{RelationLoss(logits, targets), RelationLoss(logits, none)}
+	}, logits, targets, none)
+	if got, want := float64(tensors.ToScalar[float32](out[0])), handBCE(logits, targets, []int{0, 2}); math.Abs(got-want) > 1e-5 {
+		t.Errorf("RelationLoss %g, want %g", got, want)
+	}
+	if got := tensors.ToScalar[float32](out[1]); got != 0 {
+		t.Errorf("RelationLoss without relation rows %g, want 0", got)
+	}
+	cfg := tiny()
+	pooled := [][]float32{make([]float32, cfg.Dim), make([]float32, cfg.Dim)}
+	got := testbackend.Run(t, model.NewStore(), func(scope *model.Scope, x *Node) []*Node {
+		return []*Node{RelationLogits(scope, x, 4)}
+	}, pooled)[0]
+	if d := got.Shape().Dimensions; len(d) != 2 || d[0] != 2 || d[1] != 4 {
+		t.Errorf("RelationLogits shape %v, want [2, 4]", d)
 	}
 }
 
