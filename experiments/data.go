@@ -3,7 +3,9 @@ package experiments
 import (
 	"errors"
 	"fmt"
+
 	"github.com/mmdna/mmdna/imageproc"
+	"github.com/mmdna/mmdna/nn"
 	"github.com/mmdna/mmdna/weights"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX's graph DSL.
@@ -149,9 +151,12 @@ func loadPairs(env *Env) (*pairs.Data, error) {
 
 // pairModel is the training model function of fn, a model over the inputs of
 // image-text examples (images, ids, mask; pairs.Split.Tensors, pairs.VQATensors).
-func pairModel(fn func(scope *model.Scope, images, ids, mask *Node) *Node) gtrain.ModelFn {
+// The batch runs in k branches (nn.BranchesOf; the same function).
+func pairModel(fn func(scope *model.Scope, images, ids, mask *Node) *Node, k int) gtrain.ModelFn {
 	return func(scope *model.Scope, _ any, in []*Node) []*Node {
-		return []*Node{fn(scope, in[0], in[1], in[2])}
+		return nn.BranchesOf(scope, k, in[:3], func(scope *model.Scope, in []*Node) []*Node {
+			return []*Node{fn(scope, in[0], in[1], in[2])}
+		})
 	}
 }
 
@@ -177,6 +182,11 @@ func runPreprocess(side int, mean, std []float32) *imageproc.Config {
 }
 
 // initParam is the family parameter that starts a run from pretrained weights.
+// branchesParam is the parameter of the families whose model treats examples
+// independently: nn.BranchesOf splits the training step's batch.
+var branchesParam = Param{"branches", 2, "training step: the batch split into this many independent branches of one graph " +
+	"(the go backend runs them in parallel; the same function)"}
+
 var initParam = Param{"init", "", "start from a model directory's weights (Hugging Face, timm, OpenAI CLIP or an mmdna run; " +
 	"its architecture replaces the size parameters; the image size, channels and head are adapted)"}
 

@@ -77,7 +77,7 @@ func viltShapesPeer(p *Params) []string {
 		"patch", cfg.Patch, "stem", joinInts(cfg.Stem), "dim", cfg.Dim, "depth", cfg.Depth, "heads", cfg.Heads,
 		"mlp_dim", mlp, "vocab", cfg.VocabSize, "max_len", cfg.MaxLen, "answers", len(shapeworld.Answers),
 		"dropout", cfg.Dropout, "mlm_weight", p.Float("mlm_weight"), "mask_prob", p.Float("mask_prob"), "words_loss", p.Float("words_loss"),
-		"seed", p.Int("seed")), recipeArgs(p, registry["vilt-shapes"].NoDecayRank1)...)
+		"ground_loss", p.Float("ground_loss"), "relation_loss", p.Float("relation_loss"), "seed", p.Int("seed")), recipeArgs(p, registry["vilt-shapes"].NoDecayRank1)...)
 }
 
 func captionShapesPeer(p *Params) []string {

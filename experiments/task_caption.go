@@ -20,6 +20,7 @@ import (
 	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/datasets/text"
 	"github.com/mmdna/mmdna/models/caption"
+	"github.com/mmdna/mmdna/nn"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/weights"
 )
@@ -36,7 +37,7 @@ func captionFamily() Family {
 		{"beam", 3, "beam size of the test split's beam-search captions"},
 		{"length_penalty", 0.0, "GNMT length penalty alpha of beam search (0: none)"},
 		{"eval_size", 500, "images of the eval split captioned at each evaluation (0: all)"},
-		{"branches", 2, "training step: the batch split into this many independent branches of one graph (same function)"},
+		branchesParam,
 	}}
 }
 
@@ -190,27 +191,16 @@ func longCaptions(s *pairs.Split, maxLen int) int {
 
 // captionLoss is the teacher-forcing loss of a batch plus words x the auxiliary
 // bag-of-words loss (caption.WordsLoss), the batch split into k branches that share the
-// weights (as nn.Branches; the same function): images [batch, H, W, C], ids
+// weights (nn.BranchesOf; the same function): images [batch, H, W, C], ids
 // [batch, len]; returns a scalar.
 func captionLoss(scope *model.Scope, cfg caption.Config, k int, words float64, images, ids *Node) *Node {
-	n := images.Shape().Dim(0)
-	if k <= 1 || n%k != 0 {
-		k = 1
-	}
-	logits := make([]*Node, k)
-	encoded := make([]*Node, k)
-	for i := range k {
-		part := AxisRange(i*n/k, (i+1)*n/k)
-		s := scope
-		if k > 1 {
-			s = scope.ResetVisited()
-		}
-		out := caption.Build(s, cfg, Slice(images, part), Slice(ids, part))
-		logits[i], encoded[i] = out.Logits, out.Encoded
-	}
-	loss := caption.Loss(cfg, Concatenate(logits, 0), ids)
+	out := nn.BranchesOf(scope, k, []*Node{images, ids}, func(scope *model.Scope, in []*Node) []*Node {
+		b := caption.Build(scope, cfg, in[0], in[1])
+		return []*Node{b.Logits, b.Encoded}
+	})
+	loss := caption.Loss(cfg, out[0], ids)
 	if words > 0 {
-		loss = Add(loss, MulScalar(caption.WordsLoss(scope, cfg, Concatenate(encoded, 0), ids), words))
+		loss = Add(loss, MulScalar(caption.WordsLoss(scope, cfg, out[1], ids), words))
 	}
 	return loss
 }

@@ -6,7 +6,6 @@ package experiments
 
 import (
 	"fmt"
-	"github.com/mmdna/mmdna/datasets/pairs"
 	"math"
 	"path/filepath"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/mmdna/mmdna/datasets/pairs"
 	"github.com/mmdna/mmdna/datasets/text"
 	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/fusion"
@@ -67,7 +67,7 @@ func buildFusionShapes(env *Env) (*train.Task, error) {
 		return fusion.Build(scope, cfg, images, ids, mask).Logits
 	}
 	return &train.Task{
-		Model: pairModel(logits),
+		Model: pairModel(logits, p.Int("branches")),
 		Loss:  loss.BinaryCrossentropyLogits,
 		Data:  src,
 		TrainMetrics: []metric.Interface{

@@ -19,6 +19,7 @@ import (
 	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/mae"
 	"github.com/mmdna/mmdna/models/vit"
+	"github.com/mmdna/mmdna/nn"
 	"github.com/mmdna/mmdna/train"
 )
 
@@ -38,6 +39,7 @@ func maeFamily() Family {
 		{"mask_ratio", mae.DefaultMaskRatio, "fraction of patches removed"},
 		{"norm_pix_loss", false, "target: each patch's pixels normalised by its own mean and variance"},
 		{"hflip", false, "random horizontal flips of the training images"},
+		branchesParam,
 		{"eval_size", 2000, "images of the eval/test split whose reconstruction loss is measured (0: all)"},
 		{"probe_train", 10000, "training images whose features train the linear probe"},
 		{"probe_test", 0, "test images the probe is scored on (0: all)"},
@@ -93,7 +95,15 @@ func buildMAE(env *Env, d *maeData) (*train.Task, error) {
 	seed := uint64(p.Int("seed"))
 	return &train.Task{
 		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
-			return []*Node{mae.Forward(scope, cfg, in[0], nil).Loss}
+			// The noise is drawn for the whole batch, so that branches mask as one graph
+			// would; every example loses the same number of patches, so the loss is the
+			// mean of the branches' losses.
+			images := in[0]
+			noise := mae.Noise(scope, images.Graph(), images.Shape().Dim(0), cfg.NumPatches())
+			losses := nn.BranchesOf(scope, p.Int("branches"), []*Node{images, noise}, func(scope *model.Scope, in []*Node) []*Node {
+				return []*Node{Reshape(mae.Forward(scope, cfg, in[0], in[1]).Loss, 1)} // [1] per branch
+			})
+			return []*Node{ReduceAllMean(losses[0])}
 		},
 		// The model returns its own loss; the labels only serve the probe.
 		Loss: func(_, predictions []*Node) *Node { return predictions[0] },

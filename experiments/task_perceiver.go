@@ -42,7 +42,7 @@ func pixelsFamily() Family {
 		{"max_freq", 14.0, "Fourier features: highest frequency in cycles per axis (14: Nyquist of 28 pixels)"},
 		{"bands", 6, "Fourier features: frequency bands per axis"},
 		{"learned_dim", 16, "learned positions: width"},
-		{"branches", 2, "training step: the batch split into this many independent branches of one graph (the go backend runs them in parallel; same function)"},
+		branchesParam,
 	}}
 }
 

@@ -16,7 +16,9 @@ import (
 	"github.com/mmdna/mmdna/datasets/pairs"
 	"github.com/mmdna/mmdna/datasets/shapeworld"
 	"github.com/mmdna/mmdna/datasets/text"
+	"github.com/mmdna/mmdna/eval"
 	"github.com/mmdna/mmdna/models/vilt"
+	"github.com/mmdna/mmdna/nn"
 	"github.com/mmdna/mmdna/train"
 	"github.com/mmdna/mmdna/weights"
 )
@@ -31,10 +33,13 @@ func viltFamily() Family {
 		{"heads", 4, "attention heads"},
 		{"mlp_dim", 512, "MLP width"},
 		{"dropout", 0.0, "dropout on the embeddings, after attention and in the MLPs"},
+		branchesParam,
 		{"pretrain_steps", 1000, "steps of image-text matching + masked language modelling on the captions before the VQA fine-tuning (0: none)"},
 		{"mask_prob", 0.15, "pre-training: probability that a candidate caption word is masked (BERT's 80/10/10 corruption)"},
 		{"mask_words", "all", "pre-training: the candidate words for masking: all (BERT's), content (the words an answer can hold: colours, shapes, sizes, counts, places; whole words the image decides) or content+relations (and the relation words: left, right, above, below, next, overlapping)"},
 		{"words_loss", 0.0, "weight of an image-only bag-of-words loss on the patch embeddings (the content words of the image's captions; vilt.WordsLoss), in every step; 0: none"},
+		{"ground_loss", 0.0, "fine-tuning: weight of an auxiliary loss on the text tokens: each noun of a question that names an object says the object's grid cell (vilt.GroundLogits); 0: none"},
+		{"relation_loss", 0.0, "fine-tuning: weight of an auxiliary loss on the pooled token of relation questions, which relations (left of, right of, above, below) hold between the two objects named (vilt.RelationLoss); 0: none"},
 		{"swapped", 0.0, "pre-training: share of the ITM negatives that are the image's own caption with one colour or shape changed (the rest: another image's caption)"},
 		{"mix", 0.0, "after pre-training: share of each batch's rows that stay captions for ITM + MLM beside the questions, in [0, 1)"},
 		{"mlm_weight", 1.0, "pre-training: weight of the MLM loss beside the ITM loss"},
@@ -83,8 +88,10 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 		return nil, fmt.Errorf("parameters pretrain_steps=%d, mask_prob=%g, swapped=%g: want pretrain_steps >= 0, mask_prob in (0, 1), swapped in [0, 1]",
 			p.Int("pretrain_steps"), p.Float("mask_prob"), p.Float("swapped"))
 	}
-	if p.Float("words_loss") < 0 {
-		return nil, fmt.Errorf("parameter words_loss=%g: want >= 0", p.Float("words_loss"))
+	for _, k := range []string{"words_loss", "ground_loss", "relation_loss"} {
+		if p.Float(k) < 0 {
+			return nil, fmt.Errorf("parameter %s=%g: want >= 0", k, p.Float(k))
+		}
 	}
 	if p.Float("mix") < 0 || p.Float("mix") >= 1 {
 		return nil, fmt.Errorf("parameter mix=%g: want a share in [0, 1)", p.Float("mix"))
@@ -130,6 +137,11 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	if wordsWeight > 0 {
 		opts.Words = content
 	}
+	groundWeight, relationWeight := p.Float("ground_loss"), p.Float("relation_loss")
+	if groundWeight > 0 {
+		opts.Ground = wordIDs(tok, shapeworld.NounWords)
+	}
+	opts.Relations = relationWeight > 0
 	src := pairs.NewViLTSource(w.Train, tok, p.Int("batch_size"), uint64(p.Int("seed")), opts)
 	if src.StepsPerEpoch() < 1 {
 		return nil, fmt.Errorf("parameter batch_size=%d: more than the %d training images", src.BatchSize(), w.Train.Images.N)
@@ -145,24 +157,42 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	// The check's negatives and masking are the training's; the validation split holds
 	// the held-out pairs, so nothing is forbidden there. Pretrain: every step pre-trains.
 	checkOpts := opts
-	checkOpts.Pretrain, checkOpts.Forbidden, checkOpts.Words = 1<<30, nil, nil
+	checkOpts.Pretrain, checkOpts.Forbidden, checkOpts.Words, checkOpts.Ground, checkOpts.Relations = 1<<30, nil, nil, nil, false
 	shapeIDs := wordIDs(tok, shapeworld.ShapeNames[:])
 	itmCheck := pairs.NewViLTSource(w.Val, tok, min(128, w.Val.Images.N), uint64(p.Int("seed"))+1, checkOpts)
 	return &train.Task{
 		Model: func(scope *model.Scope, _ any, in []*Node) []*Node {
-			out := vilt.Encode(scope, cfg, in[0], in[1], in[2])
-			preds := []*Node{vilt.ITMLogits(scope, out.Pooled), vilt.MLMLogits(scope, cfg, out.Text),
-				vilt.VQALogits(scope, cfg, out.Pooled, answers)}
-			if wordsWeight > 0 {
-				preds = append(preds, vilt.WordsLogits(scope, cfg, out.Patches))
-			}
-			return preds
+			return nn.BranchesOf(scope, p.Int("branches"), in[:3], func(scope *model.Scope, in []*Node) []*Node {
+				out := vilt.Encode(scope, cfg, in[0], in[1], in[2])
+				preds := []*Node{vilt.ITMLogits(scope, out.Pooled), vilt.MLMLogits(scope, cfg, out.Text),
+					vilt.VQALogits(scope, cfg, out.Pooled, answers)}
+				if wordsWeight > 0 {
+					preds = append(preds, vilt.WordsLogits(scope, cfg, out.Patches))
+				}
+				if groundWeight > 0 {
+					preds = append(preds, vilt.GroundLogits(scope, out.Text, len(shapeworld.PositionNames)))
+				}
+				if relationWeight > 0 {
+					preds = append(preds, vilt.RelationLogits(scope, out.Pooled, shapeworld.NumDirections))
+				}
+				return preds
+			})
 		},
 		Loss: func(labels, preds []*Node) *Node {
 			l := Add(vilt.MaskedCrossEntropy(preds[0], labels[0]), vilt.MaskedCrossEntropy(preds[2], labels[2]))
 			l = Add(l, MulScalar(vilt.MaskedCrossEntropy(preds[1], labels[1]), mlmWeight))
+			// The optional heads and labels follow in this order (pairs.ViLTSource).
+			k := 3
 			if wordsWeight > 0 {
-				l = Add(l, MulScalar(vilt.WordsLoss(preds[3], labels[3]), wordsWeight))
+				l = Add(l, MulScalar(vilt.WordsLoss(preds[k], labels[k]), wordsWeight))
+				k++
+			}
+			if groundWeight > 0 {
+				l = Add(l, MulScalar(vilt.MaskedCrossEntropy(preds[k], labels[k]), groundWeight))
+				k++
+			}
+			if relationWeight > 0 {
+				l = Add(l, MulScalar(vilt.RelationLoss(preds[k], labels[k]), relationWeight))
 			}
 			return l
 		},
@@ -173,6 +203,9 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 				return nil, err
 			}
 			if err := viltPretrainMetrics(ev, cfg, itmCheck, shapeIDs, m); err != nil {
+				return nil, err
+			}
+			if err := viltAuxMetrics(ev, cfg, tok, relationWeight > 0, groundWeight > 0, m); err != nil {
 				return nil, err
 			}
 			return m, nil
@@ -267,4 +300,80 @@ func viltPretrainMetrics(ev *train.Evaluation, cfg vilt.Config, src *pairs.ViLTS
 func flatInts(t *tensors.Tensor) []int32 {
 	defer t.FinalizeAll()
 	return tensors.MustCopyFlatData[int32](t)
+}
+
+// viltAuxMetrics scores the auxiliary heads on the questions the VQA evaluation scored
+// (ev.Result) that name objects: relation_holding_accuracy, how often the relation
+// head (a logit above 0) tells rightly whether each of the four relations holds in a
+// relation question, and ground_accuracy, how often the grounding head puts a named
+// object's noun in its object's cell. They tell a model that sees where the objects
+// lie but does not answer from it from one that does not see it.
+func viltAuxMetrics(ev *train.Evaluation, cfg vilt.Config, tok *text.Tokenizer, relation, ground bool, m train.Metrics) error {
+	res, ok := ev.Result.(*vqaResult)
+	if !ok {
+		return fmt.Errorf("vilt-shapes: the VQA evaluation left %T, not its items", ev.Result)
+	}
+	var items []pairs.VQAItem
+	for _, it := range res.items {
+		if len(it.QA.Cells) > 0 { // every relation question names two objects.
+			items = append(items, it)
+		}
+	}
+	if len(items) == 0 || (!relation && !ground) {
+		return nil
+	}
+	cells := len(shapeworld.PositionNames)
+	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) []*Node {
+		out := vilt.Encode(scope, cfg, images, ids, mask)
+		var heads []*Node
+		if relation {
+			heads = append(heads, vilt.RelationLogits(scope, out.Pooled, shapeworld.NumDirections))
+		}
+		if ground {
+			heads = append(heads, vilt.GroundLogits(scope, out.Text, cells))
+		}
+		return heads
+	})
+	if err != nil {
+		return err
+	}
+	out, err := eval.Run(exec, len(items), evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
+		in, _ := pairs.VQATensors(res.split, tok, eval.Pick(items, idx))
+		return in, nil
+	})
+	if err != nil {
+		return err
+	}
+	if relation {
+		right, n := 0, 0
+		for i, it := range items {
+			if it.QA.Kind != shapeworld.RelationQ {
+				continue
+			}
+			for r, h := range it.QA.Holding {
+				n++
+				if (out[0].Data[i*shapeworld.NumDirections+r] > 0) == h {
+					right++
+				}
+			}
+		}
+		m["relation_holding_accuracy"] = float64(right) / float64(max(n, 1))
+	}
+	if ground {
+		logits, nouns := out[len(out)-1], wordIDs(tok, shapeworld.NounWords)
+		right, n := 0, 0
+		for i, it := range items {
+			ids, _ := tok.Encode(it.QA.Question)
+			for k, c := range pairs.GroundLabels(ids, [][]int{it.QA.Cells}, len(ids), nouns) {
+				if c >= 0 {
+					n++
+					if eval.Argmax(logits.Row(i)[k*cells:(k+1)*cells]) == int(c) {
+						right++
+					}
+				}
+			}
+		}
+		m["ground_accuracy"] = float64(right) / float64(max(n, 1))
+	}
+	return nil
 }

@@ -28,7 +28,7 @@ func vitFamily() Family {
 		{"drop_path", 0.0, "stochastic depth rate of the last block"},
 		{"crop_pad", 0, "random crop after zero padding by this many pixels (0: off)"},
 		{"hflip", false, "random horizontal flips"},
-		{"branches", 2, "training step: the batch split into this many independent branches of one graph (the go backend runs them in parallel; same function)"},
+		branchesParam,
 		initParam,
 	}}
 }

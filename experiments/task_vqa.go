@@ -74,7 +74,7 @@ func buildPerceiverShapes(env *Env) (*train.Task, error) {
 	}
 	blind := pairs.FitBlind(w.Train)
 	return &train.Task{
-		Model: pairModel(answer),
+		Model: pairModel(answer, 1),
 		Loss:  loss.SparseCategoricalCrossEntropyLogits,
 		Data:  src,
 		TrainMetrics: []metric.Interface{

@@ -15,17 +15,19 @@ const viltTiny = "smoke=true;steps=24;pretrain_steps=12;warmup=3;eval_every=12;c
 // TestViLTShapesSmoke runs vilt-shapes end to end at a tiny size: both stages, the
 // metrics per question type beside the blind baseline's, the pre-training heads'
 // accuracies, the picture and the files infer vqa reads.
+// The grounding and relation losses are off: they join at the switch to VQA, which
+// would hide the fall of the loss over 24 steps (TestViLTShapesAuxSmoke trains with them).
 func TestViLTShapesSmoke(t *testing.T) {
-	dir, res := runExp(t, "vilt-shapes", viltTiny)
+	dir, res := runExp(t, "vilt-shapes", viltTiny+";ground_loss=0;relation_loss=0")
 	wantRun(t, dir, res.Metrics, []string{"loss", "accuracy", "blind_accuracy", "accuracy_count", "accuracy_shape",
 		"blind_accuracy_shape", "blind_accuracy_relation", "itm_accuracy", "mlm_accuracy", "mlm_shape_accuracy"}, "vqa.png", "tokenizer.json", "model.json")
 	wantLossFalls(t, dir, 2, 0.03)
 }
 
 // TestViLTShapesBERTSmoke: ViLT's own pre-training (BERT masking of every word, random
-// negatives, no bag-of-words loss) runs and trains beside the defaults.
+// negatives, none of the auxiliary losses) runs and trains beside the defaults.
 func TestViLTShapesBERTSmoke(t *testing.T) {
-	dir, res := runExp(t, "vilt-shapes", viltTiny+";mask_words=all;mask_prob=0.15;swapped=0;words_loss=0")
+	dir, res := runExp(t, "vilt-shapes", viltTiny+";mask_words=all;mask_prob=0.15;swapped=0;words_loss=0;ground_loss=0;relation_loss=0")
 	wantRun(t, dir, res.Metrics, []string{"accuracy", "itm_accuracy", "mlm_accuracy", "mlm_shape_accuracy"}, "model.json")
 	wantLossFalls(t, dir, 2, 0.03)
 }
@@ -39,6 +41,15 @@ func TestViLTShapesMixSmoke(t *testing.T) {
 	wantLossFalls(t, dir, 2, 0.03)
 }
 
+// TestViLTShapesAuxSmoke: the defaults' grounding and relation losses, in every step
+// from the first (no separate pre-training, so that every logged loss sums the same
+// tasks): it trains, and both heads are scored.
+func TestViLTShapesAuxSmoke(t *testing.T) {
+	dir, res := runExp(t, "vilt-shapes", viltTiny+";pretrain_steps=0")
+	wantRun(t, dir, res.Metrics, []string{"accuracy", "accuracy_relation", "relation_holding_accuracy", "ground_accuracy"}, "model.json")
+	wantLossFalls(t, dir, 2, 0.03)
+}
+
 // TestViLTBadParams: bad values are refused with the parameter's name, before the
 // world is generated.
 func TestViLTBadParams(t *testing.T) {
@@ -48,6 +59,8 @@ func TestViLTBadParams(t *testing.T) {
 		"mask_words=nouns":  "mask_words",
 		"swapped=1.5":       "swapped",
 		"words_loss=-1":     "words_loss",
+		"relation_loss=-1":  "relation_loss",
+		"ground_loss=-1":    "ground_loss",
 		"mix=1":             "mix",
 		"pretrain_steps=24": "pretrain_steps",
 		"heads=3":           "dim",

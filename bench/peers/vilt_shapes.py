@@ -88,8 +88,14 @@ class ViLT(nn.Module):
         # The image-only bag-of-words head on the patch embeddings (--words_loss > 0).
         self.words = (nn.Sequential(nn.Linear(a.dim, a.dim), nn.GELU(), nn.Linear(a.dim, a.vocab))
                       if a.words_loss > 0 else None)
+        # The relations that hold between a relation question's two objects, off the
+        # pooled token (--relation_loss > 0).
+        self.relation = nn.Linear(a.dim, 4) if a.relation_loss > 0 else None
+        # The grid cell of the object each noun names, off the text tokens (--ground_loss > 0).
+        self.ground = nn.Linear(a.dim, 9) if a.ground_loss > 0 else None
 
-    def forward(self, images, ids, mask):  # -> ITM [B, 2], MLM [B, L, vocab], VQA [B, answers], words [B, vocab] or None
+    def forward(self, images, ids, mask):
+        """-> ITM [B, 2], MLM [B, L, vocab], VQA [B, answers]; words [B, vocab], ground [B, L, 9], relation [B, 4] or None."""
         length = ids.shape[1]
         text = self.text_ln(self.word(ids) + self.text_pos.weight[:length] + self.types.weight[0])
         patches = self.image(images)
@@ -99,7 +105,9 @@ class ViLT(nn.Module):
         x = self.encoder(self.dropout(torch.cat([text, img], dim=1)), src_key_padding_mask=pad)
         pooled = torch.tanh(self.pooler(x[:, 0]))
         mlm = F.linear(self.mlm(x[:, :length]), self.word.weight, self.mlm_bias)
-        return self.itm(pooled), mlm, self.vqa(pooled), words
+        relation = None if self.relation is None else self.relation(pooled)
+        ground = None if self.ground is None else self.ground(x[:, :length])
+        return self.itm(pooled), mlm, self.vqa(pooled), words, ground, relation
 
 
 def masked_ce(logits, labels):
@@ -119,6 +127,8 @@ def parser():
     ap.add_argument("--mlm_weight", type=float, default=1.0)
     ap.add_argument("--mask_prob", type=float, default=0.15, help="share of the real words with an MLM label")
     ap.add_argument("--words_loss", type=float, default=0.0, help="weight of the bag-of-words loss on the patches; 0: no head")
+    ap.add_argument("--ground_loss", type=float, default=0.0, help="weight of the noun grounding loss on the text tokens; 0: no head")
+    ap.add_argument("--relation_loss", type=float, default=0.0, help="weight of the relation loss on the pooled token; 0: no head")
     return ap
 
 
@@ -136,15 +146,26 @@ def data(args, device):
     itm = torch.randint(0, 2, (b,), generator=g).to(device)
     answers = torch.randint(0, args.answers, (b,), generator=g).to(device)
     bag = (torch.rand(b, args.vocab, generator=g) < 0.05).float().to(device)
+    # A fifth of the rows are relation questions, as in the shapes world's questions.
+    rel_rows = (torch.rand(b, generator=g) < 0.2).to(device)
+    holding = (torch.rand(b, 4, generator=g) < 0.4).float().to(device)
+    # About two nouns per question name an object; their cells are the grounding labels.
+    nouns = (torch.rand(ids.shape, generator=g) < 2 / args.max_len) & (mask == 1)
+    cells = torch.where(nouns, torch.randint(0, 9, ids.shape, generator=g), torch.full_like(ids, -1)).to(device)
     ids, mask = ids.to(device), mask.to(device)
 
     def loss(m):
-        itm_logits, mlm_logits, vqa_logits, words = m(images, ids, mask)
+        itm_logits, mlm_logits, vqa_logits, words, ground, relation = m(images, ids, mask)
         total = (masked_ce(itm_logits, itm) + masked_ce(vqa_logits, answers)
                  + args.mlm_weight * masked_ce(mlm_logits, mlm))
         if words is not None:
             bce = F.binary_cross_entropy_with_logits(words, bag, reduction="none").sum(-1).mean()
             total = total + args.words_loss * bce
+        if ground is not None:
+            total = total + args.ground_loss * masked_ce(ground, cells)
+        if relation is not None:
+            bce = F.binary_cross_entropy_with_logits(relation[rel_rows], holding[rel_rows], reduction="none")
+            total = total + args.relation_loss * bce.sum(-1).mean()
         return total
     return loss
 
