@@ -181,12 +181,12 @@ func runPreprocess(side int, mean, std []float32) *imageproc.Config {
 	return c
 }
 
-// initParam is the family parameter that starts a run from pretrained weights.
 // branchesParam is the parameter of the families whose model treats examples
 // independently: nn.BranchesOf splits the training step's batch.
 var branchesParam = Param{"branches", 2, "training step: the batch split into this many independent branches of one graph " +
 	"(the go backend runs them in parallel; the same function)"}
 
+// initParam is the family parameter that starts a run from pretrained weights.
 var initParam = Param{"init", "", "start from a model directory's weights (Hugging Face, timm, OpenAI CLIP or an mmdna run; " +
 	"its architecture replaces the size parameters; the image size, channels and head are adapted)"}
 

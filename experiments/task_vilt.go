@@ -205,7 +205,7 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 			if err := viltPretrainMetrics(ev, cfg, itmCheck, shapeIDs, m); err != nil {
 				return nil, err
 			}
-			if err := viltAuxMetrics(ev, cfg, tok, relationWeight > 0, groundWeight > 0, m); err != nil {
+			if err := viltAuxMetrics(ev, cfg, tok, relationWeight > 0, opts.Ground, m); err != nil {
 				return nil, err
 			}
 			return m, nil
@@ -306,9 +306,10 @@ func flatInts(t *tensors.Tensor) []int32 {
 // (ev.Result) that name objects: relation_holding_accuracy, how often the relation
 // head (a logit above 0) tells rightly whether each of the four relations holds in a
 // relation question, and ground_accuracy, how often the grounding head puts a named
-// object's noun in its object's cell. They tell a model that sees where the objects
-// lie but does not answer from it from one that does not see it.
-func viltAuxMetrics(ev *train.Evaluation, cfg vilt.Config, tok *text.Tokenizer, relation, ground bool, m train.Metrics) error {
+// object's noun in its object's cell (nouns, the training's ViLTOptions.Ground; nil:
+// no grounding head). They tell a model that sees where the objects lie but does not
+// answer from it from one that does not see it.
+func viltAuxMetrics(ev *train.Evaluation, cfg vilt.Config, tok text.Encoder, relation bool, nouns func(id int32) bool, m train.Metrics) error {
 	res, ok := ev.Result.(*vqaResult)
 	if !ok {
 		return fmt.Errorf("vilt-shapes: the VQA evaluation left %T, not its items", ev.Result)
@@ -319,6 +320,7 @@ func viltAuxMetrics(ev *train.Evaluation, cfg vilt.Config, tok *text.Tokenizer, 
 			items = append(items, it)
 		}
 	}
+	ground := nouns != nil
 	if len(items) == 0 || (!relation && !ground) {
 		return nil
 	}
@@ -360,16 +362,19 @@ func viltAuxMetrics(ev *train.Evaluation, cfg vilt.Config, tok *text.Tokenizer, 
 		m["relation_holding_accuracy"] = float64(right) / float64(max(n, 1))
 	}
 	if ground {
-		logits, nouns := out[len(out)-1], wordIDs(tok, shapeworld.NounWords)
-		right, n := 0, 0
+		// The labels the training uses, per token of the items' questions: [items*L].
+		texts, named := make([]string, len(items)), make([][]int, len(items))
 		for i, it := range items {
-			ids, _ := tok.Encode(it.QA.Question)
-			for k, c := range pairs.GroundLabels(ids, [][]int{it.QA.Cells}, len(ids), nouns) {
-				if c >= 0 {
-					n++
-					if eval.Argmax(logits.Row(i)[k*cells:(k+1)*cells]) == int(c) {
-						right++
-					}
+			texts[i], named[i] = it.QA.Question, it.QA.Cells
+		}
+		ids, _ := tok.EncodeBatch(texts)
+		logits := out[len(out)-1].Data // [items, L*cells], row-major: token t's logits at t*cells.
+		right, n := 0, 0
+		for t, c := range pairs.GroundLabels(ids, named, tok.MaxLen(), nouns) {
+			if c >= 0 {
+				n++
+				if eval.Argmax(logits[t*cells:(t+1)*cells]) == int(c) {
+					right++
 				}
 			}
 		}

@@ -55,8 +55,9 @@ func TestRelationQuestionsAreXOR(t *testing.T) {
 }
 
 // TestRelationHolding: a relation question's Holding is the set of relations that hold
-// between the two objects it names, computed here from their centres, and agrees with
-// its answer (yes exactly when the asked relation is in it); the other types hold none.
+// between the two objects it names (Relation.Holds, on the objects resolved from the
+// question's text: the right pair, in the right order), and agrees with its answer
+// (yes exactly when the asked relation is in it); the other types hold none.
 func TestRelationHolding(t *testing.T) {
 	w := generate(t, smallConfig())
 	dirs := map[string]Relation{"left of": LeftOf, "right of": RightOf, "above": Above, "below": Below}
@@ -77,17 +78,7 @@ func TestRelationHolding(t *testing.T) {
 			}
 			k := 0
 			for r := LeftOf; r <= Below; r++ {
-				want := false
-				switch r {
-				case LeftOf:
-					want = b.X-a.X > relationMargin
-				case RightOf:
-					want = a.X-b.X > relationMargin
-				case Above:
-					want = b.Y-a.Y > relationMargin
-				case Below:
-					want = a.Y-b.Y > relationMargin
-				}
+				want := r.Holds(a, b)
 				if qa.Holding[r-LeftOf] != want {
 					t.Fatalf("%q: Holding %v; want %s %v (centres %.2f,%.2f and %.2f,%.2f)",
 						qa.Question, qa.Holding, relationWords[r], want, a.X, a.Y, b.X, b.Y)
