@@ -14,23 +14,32 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FMNIST_DIR := /usr/share/datasets/fashion-mnist
 APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -y -q
 
-.PHONY: run test test-long bench data pyrefs peers lint build build-xla notebooks
+.PHONY: run test test-long bench data pyrefs peers lint build build-xla notebooks backend
+
+# The go backend's packages that third_party/compute's patches change: make test runs their tests.
+PATCHED_PACKAGES := ./internal/gobackend/ops/ ./internal/gobackend/fusedops/dense/ ./internal/gobackend/dot/...
+
+## backend: GoMLX's go backend (github.com/gomlx/compute) with mmdna's patches (third_party/compute) in .build/compute, used through a generated go.work; rebuilt when a patch or go.mod changes.
+backend:
+	@if [ ! -f go.work ] || [ ! -f .build/compute/go.mod ] || [ -n "$$(find third_party/compute go.mod -newer go.work)" ]; then \
+	  third_party/compute/apply.sh; fi
 
 ## run: train the default experiment and watch it in the terminal UI (ARGS='-exp vit-fmnist -start').
-run:
+run: backend
 	$(GO) run ./cmd/tui $(ARGS)
 
 ## test: the CI tier: gofmt, go vet, and the short tests on the pure-Go backend (with the Python references).
-test: data pyrefs lint
+test: data pyrefs backend lint
 	GOMLX_BACKEND=go $(GO) test -short -timeout 20m ./...
+	cd .build/compute && GOWORK=off $(GO) test $(PATCHED_PACKAGES)
 
 ## test-long: also the tests -short skips or shrinks: the Fashion-MNIST experiments' smoke runs, dataset statistics from the real files, the PyTorch peers at smoke size, 600 random tokenizer texts (about half a minute more than test on 2 cores).
-test-long: data lint
+test-long: data backend lint
 	GOMLX_BACKEND=go $(GO) test -timeout 90m ./...
 
 ## lint: gofmt and go vet.
 lint:
-	@gofmt=$$($(GO) env GOROOT)/bin/gofmt; out=$$($$gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
+	@gofmt=$$($(GO) env GOROOT)/bin/gofmt; out=$$($$gofmt -l $$(find . -name '*.go' -not -path './.git/*' -not -path './.build/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
@@ -59,15 +68,15 @@ peers:
 	  $(APT_GET) update >/dev/null && $(APT_GET) install python3-torch libopenblas0-pthread >/dev/null; fi
 
 ## bench: training-step speed of mmdna and of the PyTorch peer, side by side.
-bench: data peers
+bench: data peers backend
 	$(GO) run ./cmd/bench $(ARGS)
 
 ## build: the binaries with the pure-Go backend into bin/.
-build:
+build: backend
 	$(GO) build -o bin/ ./cmd/...
 
 ## build-xla: the binaries with XLA (PJRT, cgo) into bin/; plugins are never downloaded (docs/gpu.md).
-build-xla:
+build-xla: backend
 	@if $(GO) list -deps -tags xla ./cmd/... | grep -q autoinstall; then \
 	  echo "build-xla: the XLA build would link go-xla's plugin auto-installer; refusing"; exit 1; fi
 	CGO_ENABLED=1 $(GO) build -tags xla -o bin/ ./cmd/...
