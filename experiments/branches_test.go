@@ -13,7 +13,8 @@ import (
 )
 
 // TestBranchesSameLoss: the experiments whose training step runs in nn.BranchesOf
-// compute the same loss with one branch and with two (four, fusion-shapes' default),
+// compute the same loss with one branch and with two or four (the defaults of fusion-shapes,
+// vit-fmnist-ref and mae-fmnist),
 // on the same weights and batch (a store seeded alike, so MAE draws the same masking
 // noise). vilt-shapes at a VQA step, where the grounding and relation losses are on.
 func TestBranchesSameLoss(t *testing.T) {
@@ -24,7 +25,7 @@ func TestBranchesSameLoss(t *testing.T) {
 		{"fusion-shapes", "smoke=true;shapes_train=64;shapes_val=8;shapes_test=8;batch_size=8;fusion=hybrid", 0, 2},
 		{"fusion-shapes", "smoke=true;shapes_train=64;shapes_val=8;shapes_test=8;batch_size=8;fusion=gated", 0, 4},
 		{"vilt-shapes", viltTiny + ";batch_size=8;relation_loss=1;ground_loss=1", 20, 2},
-		{"mae-shapes", maeTiny + "batch_size=8;shapes_train=64;shapes_val=8;shapes_test=8", 0, 2},
+		{"mae-shapes", maeTiny + "batch_size=8;shapes_train=64;shapes_val=8;shapes_test=8", 0, 4},
 		{"caption-shapes", "smoke=true;shapes_train=64;shapes_val=8;shapes_test=8;batch_size=8;dropout=0", 0, 2},
 	} {
 		var losses [2]float64
