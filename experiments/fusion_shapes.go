@@ -59,7 +59,7 @@ func init() {
 			"steps": 4000, "batch_size": 64, "lr": 1e-3, "warmup": 150, "weight_decay": 0.05,
 			"eval_every": 1000, "ckpt_every": 1000, "log_every": 20,
 			// the training step in four branches of 16 (the same function): 1.2-1.7x
-			// faster than two on four of the five strategies (perf.md, "Branches").
+			// faster than two on four of the five strategies (perf-history.md, "Branches").
 			"branches": 4,
 		},
 		Smoke: map[string]any{"steps": 60, "warmup": 10, "eval_every": 30, "ckpt_every": 30, "batch_size": 32,

@@ -173,7 +173,7 @@ func BenchmarkPatchEmbed(b *testing.B) {
 // fusion-shapes' text (64 x 16 = 1024 rows) and 1088 (64 x 17, its image tokens), the
 // Perceiver's latents (128 x 32 = 4096) and 4224 (vilt-shapes' joint stream, 128 x
 // 33). At a multiple of 512 rows the go backend's fused dense backward transposes x
-// with cache-set conflicts (docs/results/perf.md, "Profiles of the families below 1.5x,
+// with cache-set conflicts (docs/results/perf-history.md, "Profiles of the families below 1.5x,
 // and the transposes").
 func BenchmarkDenseRows(b *testing.B) {
 	for _, c := range [][3]int{{1024, 64, 64}, {1088, 64, 64}, {4096, 64, 64}, {4224, 64, 64}} {
