@@ -149,8 +149,18 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 	env.Log("ViLT: %d words, %d answers; %d text + %d image tokens of width %d, depth %d; %d pre-training steps (ITM + MLM), then VQA",
 		tok.VocabSize(), len(shapeworld.Answers), tok.MaxLen(), cfg.ImageTokens(), cfg.Dim, cfg.Depth, pretrain)
 	answers := len(shapeworld.Answers)
-	answer := func(scope *model.Scope, images, ids, mask *Node) *Node {
-		return vilt.VQALogits(scope, cfg, vilt.Encode(scope, cfg, images, ids, mask).Pooled, answers)
+	// The evaluation's answerer: the answer logits, then the relation and grounding heads
+	// when trained (viltAuxMetrics scores them), from one pass of the encoder.
+	answer := func(scope *model.Scope, images, ids, mask *Node) []*Node {
+		out := vilt.Encode(scope, cfg, images, ids, mask)
+		heads := []*Node{vilt.VQALogits(scope, cfg, out.Pooled, answers)}
+		if relationWeight > 0 {
+			heads = append(heads, vilt.RelationLogits(scope, out.Pooled, shapeworld.NumDirections))
+		}
+		if groundWeight > 0 {
+			heads = append(heads, vilt.GroundLogits(scope, out.Text, len(shapeworld.PositionNames)))
+		}
+		return heads
 	}
 	mlmWeight := p.Float("mlm_weight")
 	blind := pairs.FitBlind(w.Train)
@@ -205,7 +215,7 @@ func buildViLTShapes(env *Env) (*train.Task, error) {
 			if err := viltPretrainMetrics(ev, cfg, itmCheck, shapeIDs, m); err != nil {
 				return nil, err
 			}
-			if err := viltAuxMetrics(ev, cfg, tok, relationWeight > 0, opts.Ground, m); err != nil {
+			if err := viltAuxMetrics(ev, tok, relationWeight > 0, opts.Ground, m); err != nil {
 				return nil, err
 			}
 			return m, nil
@@ -302,59 +312,47 @@ func flatInts(t *tensors.Tensor) []int32 {
 	return tensors.MustCopyFlatData[int32](t)
 }
 
-// viltAuxMetrics scores the auxiliary heads on the questions the VQA evaluation scored
-// (ev.Result) that name objects: relation_holding_accuracy, how often the relation
-// head (a logit above 0) tells rightly whether each of the four relations holds in a
-// relation question, and ground_accuracy, how often the grounding head puts a named
-// object's noun in its object's cell (nouns, the training's ViLTOptions.Ground; nil:
-// no grounding head). They tell a model that sees where the objects lie but does not
-// answer from it from one that does not see it.
-func viltAuxMetrics(ev *train.Evaluation, cfg vilt.Config, tok text.Encoder, relation bool, nouns func(id int32) bool, m train.Metrics) error {
+// viltAuxMetrics scores the auxiliary heads that the VQA evaluation ran beside the
+// answer (vqaResult.heads: the relation head if relation, then the grounding head if
+// nouns, the training's ViLTOptions.Ground, is not nil) on its questions that name
+// objects: relation_holding_accuracy, how often the relation head (a logit above 0)
+// tells rightly whether each of the four relations holds in a relation question, and
+// ground_accuracy, how often the grounding head puts a named object's noun in its
+// object's cell. They tell a model that sees where the objects lie but does not answer
+// from it from one that does not see it.
+func viltAuxMetrics(ev *train.Evaluation, tok text.Encoder, relation bool, nouns func(id int32) bool, m train.Metrics) error {
 	res, ok := ev.Result.(*vqaResult)
 	if !ok {
 		return fmt.Errorf("vilt-shapes: the VQA evaluation left %T, not its items", ev.Result)
 	}
-	var items []pairs.VQAItem
+	naming := 0 // questions that name objects; every relation question names two.
 	for _, it := range res.items {
-		if len(it.QA.Cells) > 0 { // every relation question names two objects.
-			items = append(items, it)
+		if len(it.QA.Cells) > 0 {
+			naming++
 		}
 	}
 	ground := nouns != nil
-	if len(items) == 0 || (!relation && !ground) {
+	if naming == 0 || (!relation && !ground) {
 		return nil
 	}
-	cells := len(shapeworld.PositionNames)
-	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) []*Node {
-		out := vilt.Encode(scope, cfg, images, ids, mask)
-		var heads []*Node
-		if relation {
-			heads = append(heads, vilt.RelationLogits(scope, out.Pooled, shapeworld.NumDirections))
+	want := 0
+	for _, on := range []bool{relation, ground} {
+		if on {
+			want++
 		}
-		if ground {
-			heads = append(heads, vilt.GroundLogits(scope, out.Text, cells))
-		}
-		return heads
-	})
-	if err != nil {
-		return err
 	}
-	out, err := eval.Run(exec, len(items), evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
-		in, _ := pairs.VQATensors(res.split, tok, eval.Pick(items, idx))
-		return in, nil
-	})
-	if err != nil {
-		return err
+	if len(res.heads) != want {
+		return fmt.Errorf("vilt-shapes: the VQA evaluation kept %d auxiliary heads, want %d", len(res.heads), want)
 	}
 	if relation {
 		right, n := 0, 0
-		for i, it := range items {
+		for i, it := range res.items {
 			if it.QA.Kind != shapeworld.RelationQ {
 				continue
 			}
 			for r, h := range it.QA.Holding {
 				n++
-				if (out[0].Data[i*shapeworld.NumDirections+r] > 0) == h {
+				if (res.heads[0].Data[i*shapeworld.NumDirections+r] > 0) == h {
 					right++
 				}
 			}
@@ -362,13 +360,15 @@ func viltAuxMetrics(ev *train.Evaluation, cfg vilt.Config, tok text.Encoder, rel
 		m["relation_holding_accuracy"] = float64(right) / float64(max(n, 1))
 	}
 	if ground {
-		// The labels the training uses, per token of the items' questions: [items*L].
-		texts, named := make([]string, len(items)), make([][]int, len(items))
-		for i, it := range items {
+		// The labels the training uses, per token of the questions: [items*L]; a
+		// question that names no object has none.
+		cells := len(shapeworld.PositionNames)
+		texts, named := make([]string, len(res.items)), make([][]int, len(res.items))
+		for i, it := range res.items {
 			texts[i], named[i] = it.QA.Question, it.QA.Cells
 		}
 		ids, _ := tok.EncodeBatch(texts)
-		logits := out[len(out)-1].Data // [items, L*cells], row-major: token t's logits at t*cells.
+		logits := res.heads[len(res.heads)-1].Data // [items, L*cells], row-major: token t's logits at t*cells.
 		right, n := 0, 0
 		for t, c := range pairs.GroundLabels(ids, named, tok.MaxLen(), nouns) {
 			if c >= 0 {

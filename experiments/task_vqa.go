@@ -24,8 +24,10 @@ import (
 	"github.com/mmdna/mmdna/viz"
 )
 
-// vqaAnswerer is the model: images, ids, mask -> answer logits.
-type vqaAnswerer func(scope *model.Scope, images, ids, mask *Node) *Node
+// vqaAnswerer is the model in evaluation: images, ids, mask -> the answer logits
+// [batch, len(Answers)], then any auxiliary heads whose outputs the evaluation keeps for
+// the task's own metrics (vqaResult.heads), all from one forward pass.
+type vqaAnswerer func(scope *model.Scope, images, ids, mask *Node) []*Node
 
 // buildPerceiverShapes wires the VQA task on a generated shapes world; the question
 // tokenizer, fitted on the training questions, is saved in the run directory.
@@ -80,7 +82,9 @@ func buildPerceiverShapes(env *Env) (*train.Task, error) {
 		TrainMetrics: []metric.Interface{
 			metric.NewMovingAverageSparseCategoricalAccuracy("Moving Average Accuracy", "accuracy", 0.05)},
 		Evaluate: func(ev *train.Evaluation) (train.Metrics, error) {
-			return vqaEvaluate(ev, answer, w, p.Int("eval_size"), tok, blind)
+			return vqaEvaluate(ev, func(scope *model.Scope, images, ids, mask *Node) []*Node {
+				return []*Node{answer(scope, images, ids, mask)}
+			}, w, p.Int("eval_size"), tok, blind)
 		},
 		Report: vqaReport,
 	}, nil
@@ -96,37 +100,36 @@ func vqaEvaluate(ev *train.Evaluation, answer vqaAnswerer, w *shapeworld.World, 
 		split, n = w.Test, 0
 	}
 	items := pairs.VQAItems(split, n)
-	logits, err := vqaEval(ev, answer, split, tok, items)
+	out, err := vqaEval(ev, answer, split, tok, items)
 	if err != nil {
 		return nil, err
 	}
-	ev.Result = &vqaResult{split: split, items: items, logits: logits}
-	return vqaMetrics(ev, logits, items, split, blind)
+	ev.Result = &vqaResult{split: split, items: items, logits: out[0], heads: out[1:]}
+	return vqaMetrics(ev, out[0], items, split, blind)
 }
 
-// vqaResult is what a VQA evaluation scored: items and their answer logits.
+// vqaResult is what a VQA evaluation scored: items, their answer logits and the
+// answerer's auxiliary heads.
 type vqaResult struct {
 	split  *shapeworld.Split
 	items  []pairs.VQAItem
-	logits eval.Matrix // [len(items), len(Answers)]
+	logits eval.Matrix   // [len(items), len(Answers)]
+	heads  []eval.Matrix // each [len(items), ...], in the answerer's order
 }
 
-// vqaEval returns the answer logits [len(items), len(Answers)].
-func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok text.Encoder, items []pairs.VQAItem) (eval.Matrix, error) {
-	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) *Node {
+// vqaEval returns the answerer's outputs on items: the answer logits [len(items),
+// len(Answers)], then its auxiliary heads.
+func vqaEval(ev *train.Evaluation, answer vqaAnswerer, split *shapeworld.Split, tok text.Encoder, items []pairs.VQAItem) ([]eval.Matrix, error) {
+	exec, err := train.EvalExec(ev, func(scope *model.Scope, images, ids, mask *Node) []*Node {
 		return answer(scope, images, ids, mask)
 	})
 	if err != nil {
-		return eval.Matrix{}, err
+		return nil, err
 	}
-	out, err := eval.Run(exec, len(items), evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
+	return eval.Run(exec, len(items), evalChunk, func(idx []int) ([]*tensors.Tensor, error) {
 		in, _ := pairs.VQATensors(split, tok, eval.Pick(items, idx))
 		return in, nil
 	})
-	if err != nil {
-		return eval.Matrix{}, err
-	}
-	return out[0], nil
 }
 
 // vqaMetrics: accuracy and cross-entropy ("loss"), accuracy per question type
